@@ -1,0 +1,14 @@
+"""Helpers for *Deep Learning for Digital Image Processing*.
+
+A small, flat package that holds what more than one notebook needs:
+
+- :mod:`helpers.repro`    -- seeds, op determinism, thread count, quiet logs;
+- :mod:`helpers.data`     -- MNIST / Fashion-MNIST through the plain Keras calls;
+- :mod:`helpers.plot`     -- small plotting utilities shared by notebooks;
+- :mod:`helpers.validate` -- the input checks every helper uses.
+
+Modules are imported lazily by the notebooks (``from helpers import data``) so that
+importing :mod:`helpers` never imports TensorFlow by itself.
+"""
+
+__version__ = "0.1.0"

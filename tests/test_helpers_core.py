@@ -1,0 +1,141 @@
+"""Unit tests of helpers.validate, helpers.repro, helpers.data and helpers.plot."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers import data, plot, repro, validate  # noqa: E402
+
+
+# --- validate -------------------------------------------------------------------------
+def test_as_array_accepts_and_converts():
+    arr = validate.as_array([[1.0, 2.0]], "x", ndim=2)
+    assert arr.shape == (1, 2) and arr.dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    "value, kwargs, message",
+    [
+        (np.zeros(3), {"ndim": 2}, "x must have 2 dimensions, got 1 (shape (3,))"),
+        (np.zeros((2, 2)), {"ndim": (3, 4)}, "x must have 3 or 4 dimensions, got 2"),
+        (np.array(["a"]), {}, "x must have a numeric dtype of kind 'biuf', got <U1"),
+        (np.array([1.0, np.nan, np.inf]), {}, "x must be finite, got 2 NaN or infinite value(s)"),
+        (np.zeros(2, complex), {}, "numeric dtype"),
+    ],
+)
+def test_as_array_rejects_bad_input(value, kwargs, message):
+    with pytest.raises(ValueError) as err:
+        validate.as_array(value, "x", **kwargs)
+    assert message in str(err.value)
+
+
+def test_check_range():
+    validate.check_range(np.array([0.0, 1.0]), "img", 0, 1)
+    with pytest.raises(ValueError, match=r"img must lie in \[0, 1\], got values in \[-0.5, 1\]"):
+        validate.check_range(np.array([-0.5, 1.0]), "img", 0, 1)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_check_positive_int_rejects(bad):
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        validate.check_positive_int(bad, "n")
+
+
+# --- repro ----------------------------------------------------------------------------
+def test_setup_without_tensorflow_seeds_python_and_numpy():
+    repro.setup(seed=3, tensorflow=False)
+    a = (random.random(), np.random.rand())
+    repro.setup(seed=3, tensorflow=False)
+    assert a == (random.random(), np.random.rand())
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+
+
+@pytest.mark.parametrize("kwargs", [{"seed": -1}, {"seed": 1.5}, {"threads": 0}])
+def test_setup_rejects_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        repro.setup(tensorflow=False, **kwargs)
+
+
+def test_setup_with_tensorflow_is_deterministic():
+    import tensorflow as tf
+
+    repro.setup(seed=0)
+    a = tf.random.normal([4]).numpy()
+    repro.setup(seed=0)
+    b = tf.random.normal([4]).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert tf.config.threading.get_intra_op_parallelism_threads() == 2
+    with pytest.raises(RuntimeError, match="must run before any TensorFlow op"):
+        repro.setup(seed=0, threads=1)
+
+
+# --- data -----------------------------------------------------------------------------
+def test_load_mnist_shapes_and_scaling():
+    (xtr, ytr), (xte, yte) = data.load_mnist()
+    assert xtr.shape == (60000, 28, 28, 1) and xte.shape == (10000, 28, 28, 1)
+    assert xtr.dtype == np.float32 and 0.0 == xtr.min() and xtr.max() == 1.0
+    assert ytr.dtype == np.int64 and set(np.unique(yte)) == set(range(10))
+    assert np.bincount(ytr).tolist()[:3] == [5923, 6742, 5958]
+
+
+def test_load_fashion_mnist_is_balanced():
+    (_, ytr), (xte, yte) = data.load_fashion_mnist()
+    assert xte.shape == (10000, 28, 28, 1)
+    assert np.bincount(ytr).tolist() == [6000] * 10 and np.bincount(yte).tolist() == [1000] * 10
+
+
+def test_scale_rejects_wrong_shapes():
+    with pytest.raises(ValueError, match=r"expected uint8 images of shape \(5, 28, 28\)"):
+        data._scale(np.zeros((5, 28, 27), np.uint8), np.zeros(5), 5, "toy")
+
+
+def test_fill_keras_cache_checks_files(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="'mnist.npz' not found"):
+        data.fill_keras_cache(tmp_path / "empty", tmp_path / "home")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "mnist.npz").write_bytes(b"not mnist")
+    with pytest.raises(ValueError, match="SHA-256 is"):
+        data.fill_keras_cache(tmp_path / "src", tmp_path / "home")
+
+
+def test_missing_data_names_the_file(tmp_path: Path, monkeypatch):
+    import keras
+
+    def offline():
+        raise OSError("no network")
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(FileNotFoundError, match=r"Keras looks for mnist.npz in .*datasets"):
+        data.load_mnist()
+
+
+# --- plot -----------------------------------------------------------------------------
+def test_image_grid_layout():
+    fig = plot.image_grid(np.zeros((5, 4, 4, 1)), titles=list("abcde"), ncols=2)
+    assert len(fig.axes) == 6 and fig.axes[0].get_title() == "a"
+
+
+@pytest.mark.parametrize(
+    "images, kwargs, message",
+    [
+        (np.zeros((4, 4)), {}, "images must have 3 or 4 dimensions"),
+        (np.zeros((2, 4, 4, 2)), {}, "1 or 3 channels"),
+        (np.zeros((0, 4, 4)), {}, "at least one image"),
+        (np.zeros((2, 4, 4)), {"titles": ["a"]}, "one entry per image (2), got 1"),
+        (np.zeros((2, 4, 4)), {"ncols": 0}, "ncols must be a positive integer"),
+    ],
+)
+def test_image_grid_rejects_bad_input(images, kwargs, message):
+    with pytest.raises(ValueError) as err:
+        plot.image_grid(images, **kwargs)
+    assert message in str(err.value)
