@@ -24,9 +24,9 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## make lint: ruff over helpers, tests and benchmarks
+## make lint: ruff over the Python files (also run by make test)
 lint: $(STAMP)
-	$(BIN)/ruff check helpers tests benchmarks
+	$(BIN)/ruff check .
 
 ## make execute NB=path/to/notebook.ipynb: re-run one notebook top to bottom in place
 execute: $(STAMP)

@@ -16,10 +16,13 @@ def image_grid(
     ncols: int = 8,
     size: float = 1.2,
     cmap: str = "gray",
+    **imshow_kwargs: object,
 ) -> plt.Figure:
     """Show ``images`` (N x H x W or N x H x W x 1/3) in a grid, one optional title each.
 
-    Returns the figure; the caller shows it (a notebook's last line, or ``plt.show()``).
+    ``size`` is the width of one image in inches; extra keyword arguments (``vmin``,
+    ``vmax``, ...) go to :meth:`matplotlib.axes.Axes.imshow`. Returns the figure; the
+    caller shows it (``plt.show()``).
     """
     imgs = as_array(images, "images", ndim=(3, 4))
     if imgs.ndim == 4:
@@ -34,11 +37,12 @@ def image_grid(
         raise ValueError(f"titles must have one entry per image ({n}), got {len(titles)}")
     ncols = min(check_positive_int(ncols, "ncols"), n)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.2 * nrows))
+    lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.18 * lines) * nrows))
     for i, ax in enumerate(np.atleast_1d(axes).ravel()):
         ax.axis("off")
         if i < n:
-            ax.imshow(imgs[i], cmap=cmap)
+            ax.imshow(imgs[i], cmap=cmap, **imshow_kwargs)
             if titles is not None:
                 ax.set_title(str(titles[i]), fontsize=8)
     fig.tight_layout()
