@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -66,16 +69,28 @@ def test_setup_rejects_bad_arguments(kwargs):
 
 
 def test_setup_with_tensorflow_is_deterministic():
-    import tensorflow as tf
-
-    repro.setup(seed=0)
-    a = tf.random.normal([4]).numpy()
-    repro.setup(seed=0)
-    b = tf.random.normal([4]).numpy()
-    np.testing.assert_array_equal(a, b)
-    assert tf.config.threading.get_intra_op_parallelism_threads() == 2
-    with pytest.raises(RuntimeError, match="must run before any TensorFlow op"):
-        repro.setup(seed=0, threads=1)
+    # In a fresh process: other tests may already have started TensorFlow's runtime here.
+    script = textwrap.dedent(
+        """
+        import numpy as np, tensorflow as tf
+        from helpers import repro
+        repro.setup(seed=0)
+        a = tf.random.normal([4]).numpy()
+        repro.setup(seed=0)
+        b = tf.random.normal([4]).numpy()
+        np.testing.assert_array_equal(a, b)
+        assert tf.config.threading.get_intra_op_parallelism_threads() == 2
+        try:
+            repro.setup(seed=0, threads=1)
+        except RuntimeError as err:
+            assert "must run before any TensorFlow op" in str(err)
+        else:
+            raise AssertionError("a second setup with other threads did not fail")
+        print("ok")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "ok", done.stdout + done.stderr
 
 
 # --- data -----------------------------------------------------------------------------
