@@ -1,0 +1,79 @@
+"""Unit tests of helpers.hog against skimage.feature.hog."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from skimage.feature import hog as sk_hog
+
+from helpers import hog
+
+RNG = np.random.default_rng(1)
+
+
+@pytest.mark.parametrize("norm", hog.NORMS)
+@pytest.mark.parametrize(
+    "shape, ppc, cpb, orientations",
+    [((32, 40), (8, 8), (3, 3), 9), ((28, 28), (4, 4), (2, 2), 9), ((30, 23), (5, 7), (2, 1), 6),
+     ((16, 16), (16, 16), (1, 1), 12)],
+)
+def test_hog_matches_skimage(shape, ppc, cpb, orientations, norm):
+    img = RNG.random(shape) * 255
+    want = sk_hog(img, orientations, ppc, cpb, norm)
+    got = hog.hog(img, orientations, ppc, cpb, norm)
+    assert got.shape == want.shape == (hog.hog_length(shape, orientations, ppc, cpb),)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+
+
+def test_hog_batch_equals_single_and_accepts_channel_axis():
+    batch = RNG.random((5, 28, 28, 1)).astype(np.float32)
+    feats = hog.hog_batch(batch, 9, (4, 4), (2, 2), chunk=2)
+    assert feats.shape == (5, 1296) and feats.dtype == np.float64
+    for i in range(5):
+        np.testing.assert_allclose(feats[i], hog.hog(batch[i, ..., 0], 9, (4, 4), (2, 2)), atol=1e-12)
+        np.testing.assert_allclose(feats[i], sk_hog(batch[i, ..., 0].astype(np.float64), 9, (4, 4), (2, 2)), atol=1e-6)
+
+
+def test_hog_on_a_flat_image_is_zero():
+    assert not hog.hog(np.full((24, 24), 7.0), 9, (8, 8), (2, 2)).any()
+
+
+def test_orientation_bins_edges():
+    # angles 0, 20, 90, 179.9 degrees and exactly 180 (no bin), for 9 bins of 20 degrees
+    ang = np.deg2rad([0.0, 20.0, 90.0, 179.9])
+    idx = hog.orientation_bins(np.sin(ang), np.cos(ang), 9)
+    np.testing.assert_array_equal(idx, [0, 1, 4, 8])
+    assert hog.orientation_bins(np.array([-1e-17]), np.array([1.0]), 9)[0] == -1
+
+
+def test_cell_histograms_mean_vote():
+    img = np.tile(np.arange(8.0), (8, 1))  # horizontal ramp: g_col = 2 inside, orientation 0
+    h = hog.cell_histograms(img, 9, (8, 8))
+    assert h.shape == (1, 1, 9)
+    assert np.isclose(h[0, 0, 0], 2.0 * 6 * 8 / 64) and not h[0, 0, 1:].any()
+
+
+def test_hog_length_formula():
+    assert hog.hog_length((128, 64), 9, (8, 8), (2, 2)) == 3780  # Dalal & Triggs' window
+    assert hog.hog_length((28, 28), 9, (4, 4), (2, 2)) == 1296
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: hog.hog(np.zeros((4, 4, 4))), "image must have 2 dimensions"),
+        (lambda: hog.hog(np.full((32, 32), np.nan)), "image must be finite"),
+        (lambda: hog.hog(np.zeros((16, 16))), "too small for one block"),
+        (lambda: hog.hog(np.zeros((32, 32)), orientations=0), "orientations must be a positive integer"),
+        (lambda: hog.hog(np.zeros((32, 32)), pixels_per_cell=8), "pixels_per_cell must be a pair"),
+        (lambda: hog.hog(np.zeros((32, 32)), cells_per_block=(2, 0)), "cells_per_block must be a positive"),
+        (lambda: hog.hog(np.zeros((32, 32)), block_norm="L3"), "block_norm must be one of"),
+        (lambda: hog.hog_batch(np.zeros((32, 32))), "images must have 3 or 4 dimensions"),
+        (lambda: hog.hog_batch(np.zeros((2, 32, 32, 3))), "grey-scale"),
+        (lambda: hog.hog_batch(np.zeros((2, 32, 32)), chunk=0), "chunk must be a positive integer"),
+        (lambda: hog.hog_length((8,), 9), "image_shape must be a pair"),
+    ],
+)
+def test_hog_rejects_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
