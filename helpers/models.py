@@ -1,0 +1,88 @@
+"""Keras models that more than one notebook builds.
+
+TensorFlow/Keras is imported inside the functions, so ``import helpers.models`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from helpers import nn
+from helpers.validate import as_array, check_positive_int
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+
+#: Trainable parameters of :func:`article_cnn` with the default arguments (derived layer by
+#: layer in Chapter 2, *pooling, dense layers and the receptive field*).
+ARTICLE_CNN_PARAMS = 93322
+
+
+def article_cnn(
+    input_shape: tuple[int, int, int] = (28, 28, 1), num_classes: int = 10
+) -> keras.Model:
+    """The CNN of the article's §4.1 listing, layer for layer (not compiled).
+
+    Conv2D(32, 3x3, relu) -> MaxPooling2D(2) -> Conv2D(64, 3x3, relu) -> MaxPooling2D(2)
+    -> Conv2D(64, 3x3, relu) -> Flatten -> Dense(64, relu) -> Dense(num_classes, softmax),
+    all with Keras's defaults (``padding="valid"``, stride 1, Glorot-uniform kernels, zero
+    biases). The input is ``H x W x C`` images (MNIST: 28 x 28 x 1). The layers are named
+    ``conv1, pool1, conv2, pool2, conv3, flatten, dense1, dense2`` so notebooks can pick
+    their weights by name. Weights are drawn from Keras's global seed
+    (``helpers.repro.setup``).
+
+    Raises ``ValueError`` for an input shape that is not three positive ints or too small
+    for the three 3x3 convolutions and two poolings (H and W must be at least 18).
+    """
+    import keras
+
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (H, W, C), got {input_shape!r}")
+    h, w, c = (check_positive_int(v, "input_shape entry") for v in input_shape)
+    num_classes = check_positive_int(num_classes, "num_classes")
+    if min(h, w) < 18:
+        raise ValueError(
+            f"input_shape {tuple(input_shape)} is too small: H and W must be at least 18 for "
+            f"conv3-pool2-conv3-pool2-conv3 to leave at least one pixel"
+        )
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input(shape=(h, w, c)),
+            layers.Conv2D(32, (3, 3), activation="relu", name="conv1"),
+            layers.MaxPooling2D((2, 2), name="pool1"),
+            layers.Conv2D(64, (3, 3), activation="relu", name="conv2"),
+            layers.MaxPooling2D((2, 2), name="pool2"),
+            layers.Conv2D(64, (3, 3), activation="relu", name="conv3"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(64, activation="relu", name="dense1"),
+            layers.Dense(num_classes, activation="softmax", name="dense2"),
+        ],
+        name="article_cnn",
+    )
+
+
+def article_cnn_numpy(model: keras.Model, x: object) -> np.ndarray:
+    """Forward pass of a (trained) :func:`article_cnn` in plain NumPy, with :mod:`helpers.nn`.
+
+    Reads the weights of ``model`` by layer name and returns the softmax probabilities
+    (N x num_classes) for the images ``x`` (N x H x W x C). It must agree with
+    ``model.predict(x)`` up to floating-point rounding (Chapter 2 checks this).
+
+    Raises ``ValueError`` if ``model`` lacks a layer of :func:`article_cnn` or ``x`` is not
+    a finite N x H x W x C array.
+    """
+    x = as_array(x, "x", ndim=4, kinds="iuf")
+    names = ("conv1", "conv2", "conv3", "dense1", "dense2")
+    have = {layer.name for layer in model.layers}
+    if not set(names) <= have:
+        raise ValueError(f"model must have the layers {names} of article_cnn, got {sorted(have)}")
+    w = {name: model.get_layer(name).get_weights() for name in names}
+    h = nn.max_pool2d(nn.relu(nn.conv2d(x, *w["conv1"])), size=2)
+    h = nn.max_pool2d(nn.relu(nn.conv2d(h, *w["conv2"])), size=2)
+    h = nn.relu(nn.conv2d(h, *w["conv3"]))
+    h = h.reshape(len(h), -1)  # (row, column, channel) order, as keras.layers.Flatten
+    h = nn.relu(nn.dense(h, *w["dense1"]))
+    return nn.softmax(nn.dense(h, *w["dense2"]))
