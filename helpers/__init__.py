@@ -5,6 +5,10 @@ A small, flat package that holds what more than one notebook needs:
 - :mod:`helpers.repro`    -- seeds, op determinism, thread count, quiet logs;
 - :mod:`helpers.data`     -- MNIST / Fashion-MNIST through the plain Keras calls;
 - :mod:`helpers.plot`     -- small plotting utilities shared by notebooks;
+- :mod:`helpers.vision`   -- correlation/convolution, classic kernels, gradients, integral image (Ch. 1);
+- :mod:`helpers.hog`      -- HOG from scratch, equal to skimage.feature.hog, and a batch version (Ch. 1);
+- :mod:`helpers.nn`       -- NumPy CNN layers, forward and backward, NHWC / Keras layouts (Ch. 2);
+- :mod:`helpers.models`   -- Keras models several notebooks build, e.g. the article's CNN (Ch. 2);
 - :mod:`helpers.validate` -- the input checks every helper uses.
 
 Modules are imported lazily by the notebooks (``from helpers import data``) so that
