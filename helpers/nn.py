@@ -285,6 +285,19 @@ def max_pool2d(x: object, size: int = 2, stride: int | None = None) -> np.ndarra
     return _pool_windows(x, size, stride, ho, wo).max(axis=-1)
 
 
+def _check_pool_grad(
+    dy: object, x: object, size: object, stride: object | None
+) -> tuple[np.ndarray, np.ndarray, int, int, int, int]:
+    """Validate a pooling layer's backward arguments; ``dy`` must have the pooled shape."""
+    x, size, stride, ho, wo = _check_pool(x, size, stride)
+    dy = as_array(dy, "dy", ndim=4)
+    n, _, _, c = x.shape
+    if dy.shape != (n, ho, wo, c):
+        raise ValueError(f"dy must have the shape of the pooled output {(n, ho, wo, c)}, got {dy.shape}")
+    x, dy = _common_float(x, dy)
+    return x, dy, size, stride, ho, wo
+
+
 def max_pool2d_backward(
     dy: object, x: object, size: int = 2, stride: int | None = None
 ) -> np.ndarray:
@@ -292,12 +305,7 @@ def max_pool2d_backward(
     maximum (the first one in row-major order if there is a tie); all other inputs get 0.
     Overlapping windows (``stride < size``) add up. Returns ``dx`` with the shape of ``x``.
     """
-    x, size, stride, ho, wo = _check_pool(x, size, stride)
-    dy = as_array(dy, "dy", ndim=4)
-    n, _, _, c = x.shape
-    if dy.shape != (n, ho, wo, c):
-        raise ValueError(f"dy must have the shape of the pooled output {(n, ho, wo, c)}, got {dy.shape}")
-    x, dy = _common_float(x, dy)
+    x, dy, size, stride, ho, wo = _check_pool_grad(dy, x, size, stride)
     arg = _pool_windows(x, size, stride, ho, wo).argmax(axis=-1)  # N Ho Wo C
     dx = np.zeros_like(x)
     for u in range(size):
@@ -321,12 +329,7 @@ def avg_pool2d_backward(
 ) -> np.ndarray:
     """Gradient of :func:`avg_pool2d`: each ``dy`` value is shared equally,
     ``dy / size**2``, by the ``size x size`` inputs of its window. Returns ``dx``."""
-    x, size, stride, ho, wo = _check_pool(x, size, stride)
-    dy = as_array(dy, "dy", ndim=4)
-    n, _, _, c = x.shape
-    if dy.shape != (n, ho, wo, c):
-        raise ValueError(f"dy must have the shape of the pooled output {(n, ho, wo, c)}, got {dy.shape}")
-    x, dy = _common_float(x, dy)
+    x, dy, size, stride, ho, wo = _check_pool_grad(dy, x, size, stride)
     share = dy / dy.dtype.type(size * size)
     dx = np.zeros_like(x)
     for u in range(size):
