@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import time
+import timeit
 from collections.abc import Callable
 
 import numpy as np
@@ -33,12 +33,7 @@ ARTICLE_SHAPES: tuple[tuple[int, int, int], ...] = ((28, 1, 32), (13, 32, 64), (
 def best_time(fn: Callable[[], object], repeats: int) -> float:
     """Seconds of the fastest of ``repeats`` calls of ``fn`` (after one warm-up call)."""
     fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(timeit.repeat(fn, number=1, repeat=repeats))
 
 
 def geometric_mean(values: list[float]) -> float:
