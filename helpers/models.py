@@ -86,3 +86,80 @@ def article_cnn_numpy(model: keras.Model, x: object) -> np.ndarray:
     h = h.reshape(len(h), -1)  # (row, column, channel) order, as keras.layers.Flatten
     h = nn.relu(nn.dense(h, *w["dense1"]))
     return nn.softmax(nn.dense(h, *w["dense2"]))
+
+
+#: Parameters of :func:`article_lstm` with the default arguments (28 x 28 images read row by
+#: row, 10 classes): 4 * (64 * (28 + 64) + 64) + 4 * (64 * (64 + 64) + 64) + (64 * 10 + 10).
+ARTICLE_LSTM_PARAMS = 57482
+
+
+def article_lstm(timesteps: int = 28, input_dim: int = 28, output_dim: int = 10) -> keras.Model:
+    """The two-layer LSTM of the article's §4.2 listing, layer for layer (not compiled).
+
+    LSTM(64, return_sequences=True) -> LSTM(64) -> Dense(output_dim, softmax), with Keras's
+    defaults. The listing leaves ``timesteps``, ``input_dim`` and ``output_dim`` undefined;
+    for MNIST read row by row they are 28, 28 and 10 (the defaults). Layers are named
+    ``lstm1, lstm2, dense``.
+
+    Raises ``ValueError`` unless all three sizes are positive ints.
+    """
+    import keras
+
+    timesteps = check_positive_int(timesteps, "timesteps")
+    input_dim = check_positive_int(input_dim, "input_dim")
+    output_dim = check_positive_int(output_dim, "output_dim")
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input(shape=(timesteps, input_dim)),
+            layers.LSTM(64, return_sequences=True, name="lstm1"),
+            layers.LSTM(64, return_sequences=False, name="lstm2"),
+            layers.Dense(output_dim, activation="softmax", name="dense"),
+        ],
+        name="article_lstm",
+    )
+
+
+#: Parameters of :func:`article_autoencoder` as printed (784 -> 64 -> 32 | 32 -> 32 -> 64 -> 784).
+ARTICLE_AE_PARAMS = 106448
+
+
+def article_autoencoder(
+    input_dim: int = 784, mirrored: bool = False
+) -> tuple[keras.Model, keras.Model, keras.Model]:
+    """The autoencoder of the article's §4.3 listing: ``(encoder, decoder, autoencoder)``.
+
+    Encoder Dense(64, relu) -> Dense(32, relu); decoder Dense(32, relu) -> Dense(64, relu)
+    -> Dense(input_dim, sigmoid), as printed (its first ``Dense(32)`` maps the 32-value code
+    to 32 values again). With ``mirrored=True`` the decoder is the mirror image of the
+    encoder the article presumably meant: Dense(64, relu) -> Dense(input_dim, sigmoid).
+    The autoencoder is ``encoder`` followed by ``decoder`` (not compiled); inputs are
+    flattened images scaled to [0, 1].
+
+    Raises ``ValueError`` unless ``input_dim`` is a positive int.
+    """
+    import keras
+
+    input_dim = check_positive_int(input_dim, "input_dim")
+    layers = keras.layers
+    encoder = keras.Sequential(
+        [
+            keras.Input(shape=(input_dim,)),
+            layers.Dense(64, activation="relu", name="enc1"),
+            layers.Dense(32, activation="relu", name="code"),
+        ],
+        name="encoder",
+    )
+    hidden = [] if mirrored else [layers.Dense(32, activation="relu", name="dec0")]
+    decoder = keras.Sequential(
+        [
+            keras.Input(shape=(32,)),
+            *hidden,
+            layers.Dense(64, activation="relu", name="dec1"),
+            layers.Dense(input_dim, activation="sigmoid", name="reconstruction"),
+        ],
+        name="decoder",
+    )
+    autoencoder = keras.Sequential([keras.Input(shape=(input_dim,)), encoder, decoder],
+                                   name="article_autoencoder")
+    return encoder, decoder, autoencoder
