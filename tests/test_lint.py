@@ -1,4 +1,4 @@
-"""The Python code passes ruff (configured in pyproject.toml)."""
+"""The Python code and the notebooks pass ruff (configured in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,20 @@ from pathlib import Path
 
 from booktoc import ROOT
 
+RUFF = Path(sys.executable).with_name("ruff")
+#: Longest code line in a notebook: what the book's column shows without a scroll bar.
+NOTEBOOK_LINE_LENGTH = 80
+
+
+def ruff(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(RUFF), "check", *args], cwd=ROOT, capture_output=True, text=True)
+
 
 def test_ruff_is_clean():
-    ruff = Path(sys.executable).with_name("ruff")
-    done = subprocess.run([str(ruff), "check", "."], cwd=ROOT, capture_output=True, text=True)
+    done = ruff(".")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_notebook_code_lines_fit_the_column():
+    done = ruff("chapters", "--select", "E501", "--line-length", str(NOTEBOOK_LINE_LENGTH))
     assert done.returncode == 0, done.stdout + done.stderr
