@@ -65,12 +65,28 @@ def hog_length(
     return (h // pr - br + 1) * (w // pc - bc + 1) * br * bc * n_or
 
 
-def central_gradients(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(g_row, g_col)``: ``f[i+1] - f[i-1]`` along the last two axes, zero on the border."""
-    g_row = np.zeros_like(images)
-    g_col = np.zeros_like(images)
-    g_row[..., 1:-1, :] = images[..., 2:, :] - images[..., :-2, :]
-    g_col[..., :, 1:-1] = images[..., :, 2:] - images[..., :, :-2]
+def central_gradients(images: object) -> tuple[np.ndarray, np.ndarray]:
+    """``(g_row, g_col)``: ``f[i+1] - f[i-1]`` along the last two axes, zero on the border.
+
+    ``images`` is one image (H x W) or a stack (... x H x W) of any real dtype; the
+    differences are taken in float64, so that integer images do not wrap around
+    (in ``uint8``, ``10 - 200`` would be ``66``). Returns two float64 arrays of the
+    input's shape.
+
+    Raises ``ValueError`` for fewer than 2 dimensions, a non-numeric dtype or
+    non-finite values.
+    """
+    arr = as_array(images, "images", finite=True)
+    if arr.ndim < 2:
+        raise ValueError(
+            f"images must have at least 2 dimensions (H x W), got {arr.ndim} "
+            f"(shape {arr.shape})"
+        )
+    f = arr.astype(np.float64)
+    g_row = np.zeros_like(f)
+    g_col = np.zeros_like(f)
+    g_row[..., 1:-1, :] = f[..., 2:, :] - f[..., :-2, :]
+    g_col[..., :, 1:-1] = f[..., :, 2:] - f[..., :, :-2]
     return g_row, g_col
 
 

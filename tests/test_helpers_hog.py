@@ -77,3 +77,32 @@ def test_hog_length_formula():
 def test_hog_rejects_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_central_gradients_do_not_wrap_on_uint8():
+    img = np.array([[0, 0, 0], [10, 50, 200], [0, 0, 0]], dtype=np.uint8)
+    g_row, g_col = hog.central_gradients(img)
+    assert g_row.dtype == g_col.dtype == np.float64
+    assert g_col[1, 1] == 190.0  # 200 - 10, not (200 - 10) mod 256
+    assert hog.central_gradients(img.T)[0][1, 1] == 190.0
+    left = np.array([[0, 0, 0], [200, 50, 10], [0, 0, 0]], dtype=np.uint8)
+    assert hog.central_gradients(left)[1][1, 1] == -190.0  # not 66
+
+
+def test_central_gradients_equal_for_uint8_and_float():
+    img = (RNG.random((2, 12, 10)) * 255).astype(np.uint8)
+    for got, want in zip(hog.central_gradients(img),
+                         hog.central_gradients(img.astype(np.float64)), strict=True):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(hog.hog(img[0], 9, (4, 4), (2, 2)),
+                               sk_hog(img[0], 9, (4, 4), (2, 2)), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [(np.zeros(5), "at least 2 dimensions"), (np.array([["a", "b"]]), "numeric dtype"),
+     (np.full((3, 3), np.inf), "finite")],
+)
+def test_central_gradients_reject_bad_input(bad, message):
+    with pytest.raises(ValueError, match=message):
+        hog.central_gradients(bad)
