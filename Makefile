@@ -20,9 +20,10 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going || exit 1; \
 	echo "build_seconds: $$(( $$(date +%s) - start ))"
 
-## make test: every test (helpers, notebooks under nbval, toc, hygiene, book build)
+## make test: every test (helpers, notebooks under nbval, toc, hygiene, book build),
+## two test files at a time (one per core; each notebook's cells stay in one kernel, in order)
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## make lint: ruff over the Python files (also run by make test)
 lint: $(STAMP)

@@ -34,14 +34,30 @@ def quiet_environment() -> None:
         os.environ.setdefault(key, value)
 
 
-def setup(seed: int = 0, threads: int = 2, tensorflow: bool = True) -> None:
+#: Environment variable that sets :func:`setup`'s default thread count (the test suite sets
+#: it to 1 when it runs two notebooks at a time, one per core).
+THREADS_ENV = "BOOK_TF_THREADS"
+
+
+def default_threads() -> int:
+    """TensorFlow's intra-op thread count when :func:`setup` is given none: ``$BOOK_TF_THREADS``
+    if set (a positive int), else 2 (the book's 2-core machines)."""
+    value = os.environ.get(THREADS_ENV, "2")
+    try:
+        return check_positive_int(int(value), THREADS_ENV)
+    except ValueError as err:
+        raise ValueError(f"{THREADS_ENV} must be a positive integer, got {value!r}") from err
+
+
+def setup(seed: int = 0, threads: int | None = None, tensorflow: bool = True) -> None:
     """Make a notebook reproducible; call it before anything else.
 
     Parameters
     ----------
     seed: seed for Python's :mod:`random`, NumPy and TensorFlow (a non-negative int).
-    threads: TensorFlow's intra-op thread count (a positive int; the default suits
-        the book's 2-core machines; results depend on it, so keep it fixed).
+    threads: TensorFlow's intra-op thread count (a positive int); ``None`` takes
+        :func:`default_threads`. Results may depend on it in the last bits, so numbers
+        that do are never compared exactly by the tests.
     tensorflow: if false, TensorFlow is not imported (numpy-only notebooks start
         faster); Python and NumPy are still seeded.
 
@@ -52,7 +68,7 @@ def setup(seed: int = 0, threads: int = 2, tensorflow: bool = True) -> None:
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    threads = check_positive_int(threads, "threads")
+    threads = default_threads() if threads is None else check_positive_int(threads, "threads")
     quiet_environment()
     random.seed(seed)
     np.random.seed(seed)

@@ -19,9 +19,17 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 CACHE = ROOT / ".cache" / "keras"
 
 
+#: Set in the kernels of a test run that executes two notebooks at a time (pytest-xdist,
+#: one worker per core): one TensorFlow thread each, so the two do not fight for the cores.
+PARALLEL_ENV = {"BOOK_TF_THREADS": "1"}
+
+
 def prepare() -> None:
     """Set the quiet TensorFlow environment and a filled, offline Keras cache."""
     quiet_environment()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        for key, value in PARALLEL_ENV.items():
+            os.environ.setdefault(key, value)
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     if SHARED_DATA.is_dir():
         fill_keras_cache(SHARED_DATA, CACHE)

@@ -16,13 +16,24 @@ SETUP_CELL = (ROOT / "tests" / "setup_cell.py").read_text(encoding="utf-8").stri
 # An absolute file path (not a URL), as the maintainers' before-stop hook finds them.
 ABSOLUTE = re.compile(r"(?<![\w:/.~-])/(?:[\w.-]+/){2,}[\w.-]+")
 MAX_IGNORED = 0.20
+MAX_CELL_LINES = 25
+REASON = "# Varies by machine:"
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+COLAB = CONFIG["launch_buttons"]["colab_url"].rstrip("/")
+REPO = "/".join(CONFIG["repository"]["url"].rstrip("/").split("/")[-2:])
+BRANCH = CONFIG["repository"]["branch"]
 
 
 def code_cells(nb: dict) -> list[dict]:
     return [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
 
 
-def markers(cell: dict) -> set[str]:
+def tags(cell: dict) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def comment_markers(cell: dict) -> set[str]:
+    """nbval's comment markers (``# NBVAL_...``): this book uses cell tags instead."""
     lines = [ln.strip().lstrip("#").strip() for ln in "".join(cell["source"]).splitlines()]
     return {ln for ln in lines if ln.startswith("NBVAL_")}
 
@@ -76,27 +87,59 @@ def test_first_cell_is_the_setup_cell(path: Path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_ignored_outputs_are_few_and_explained(path: Path):
+    """Outputs nbval does not compare carry the tag and say why, for the reader too."""
     with_output = ignored = 0
     for i, cell in enumerate(code_cells(load(path)), 1):
-        found = markers(cell)
-        unknown = found - {"NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP"}
-        assert not unknown, f"cell {i}: marker(s) {unknown} not allowed in this book"
-        lines = [ln.strip() for ln in "".join(cell["source"]).splitlines()]
-        for j, line in enumerate(lines):
-            if line.lstrip("#").strip() in found:
-                reason = lines[j + 1] if j + 1 < len(lines) else ""
-                assert reason.startswith("#") and len(reason.lstrip("# ")) >= 10, (
-                    f"cell {i}: {line} must be followed by a comment line giving the reason"
-                )
-        if cell["outputs"] or found:
+        assert not comment_markers(cell), (
+            f"cell {i}: use the cell tag `nbval-ignore-output`, not a comment marker"
+        )
+        nbval_tags = {t for t in tags(cell) if t.startswith("nbval-")}
+        unknown = nbval_tags - {"nbval-ignore-output", "nbval-skip"}
+        assert not unknown, f"cell {i}: tag(s) {unknown} not allowed in this book"
+        if nbval_tags:
+            first = "".join(cell["source"]).splitlines()[0]
+            assert first.startswith(REASON) and len(first) >= len(REASON) + 10, (
+                f"cell {i}: a cell tagged {sorted(nbval_tags)} must start with a comment "
+                f"line '{REASON} <why>', got {first!r}"
+            )
+        if cell["outputs"] or nbval_tags:
             with_output += 1
-            ignored += bool(found)
+            ignored += bool(nbval_tags)
     assert with_output, "no code cell with output"
     share = ignored / with_output
     assert share <= MAX_IGNORED, (
         f"{ignored} of {with_output} code cells with output ({share:.0%}) are ignored or "
         f"skipped by nbval; at most {MAX_IGNORED:.0%} may be"
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_colab_badge_points_at_this_notebook(path: Path):
+    first = load(path)["cells"][0]
+    assert first["cell_type"] == "markdown", "the first cell must be the Colab badge"
+    link = re.search(r"\]\((https://colab\.research\.google\.com/github/[^)]+)\)",
+                     "".join(first["source"]))
+    assert link, "the first cell must be an 'Open in Colab' badge linking to Colab"
+    rel = path.relative_to(ROOT).as_posix()
+    assert link.group(1) == f"{COLAB}/github/{REPO}/blob/{BRANCH}/{rel}", link.group(1)
+    assert "remove-cell" in tags(first), "tag the badge cell remove-cell (the HTML has a button)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_plumbing_is_hidden_from_the_html_reader(path: Path):
+    setup, repro = code_cells(load(path))[:2]
+    assert "remove-cell" in tags(setup), "tag the setup cell remove-cell"
+    assert "repro.setup(" in "".join(repro["source"]), "the second code cell calls repro.setup"
+    assert "remove-cell" in tags(repro), "tag the repro.setup cell remove-cell"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_code_cells_hold_one_idea(path: Path):
+    long = [
+        (i, n) for i, c in enumerate(code_cells(load(path)), 1)
+        if (n := len("".join(c["source"]).splitlines())) > MAX_CELL_LINES
+    ]
+    assert not long, f"code cells over {MAX_CELL_LINES} lines (cell, lines): {long}"
 
 
 def test_setup_cell_points_at_the_repository():

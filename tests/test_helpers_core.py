@@ -89,8 +89,22 @@ def test_setup_with_tensorflow_is_deterministic():
         print("ok")
         """
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if k != repro.THREADS_ENV}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env
+    )
     assert done.stdout.strip() == "ok", done.stdout + done.stderr
+
+
+def test_default_threads_from_the_environment(monkeypatch):
+    monkeypatch.delenv(repro.THREADS_ENV, raising=False)
+    assert repro.default_threads() == 2
+    monkeypatch.setenv(repro.THREADS_ENV, "1")
+    assert repro.default_threads() == 1
+    for bad in ("0", "two"):
+        monkeypatch.setenv(repro.THREADS_ENV, bad)
+        with pytest.raises(ValueError, match="BOOK_TF_THREADS must be a positive integer"):
+            repro.default_threads()
 
 
 # --- data -----------------------------------------------------------------------------
