@@ -411,7 +411,13 @@ def softmax(z: object, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
+#: Tolerance per class for the row sums of 2-D targets (float32 rounding of soft labels).
+SUM_TOL = 1e-6
+
+
 def _targets(labels: object, n: int, c: int, dtype: np.dtype) -> np.ndarray:
+    """Targets as an ``n x c`` matrix: one-hot from integer classes, or 2-D ``labels``
+    checked to be distributions (non-negative, rows summing to 1)."""
     t = as_array(labels, "labels", ndim=(1, 2))
     if t.ndim == 1:
         if t.dtype.kind not in "iu":
@@ -425,7 +431,24 @@ def _targets(labels: object, n: int, c: int, dtype: np.dtype) -> np.ndarray:
         return onehot
     if t.shape != (n, c):
         raise ValueError(f"2-D labels (one-hot) must have the shape of the logits {(n, c)}, got {t.shape}")
-    return t.astype(dtype, copy=False)
+    t = t.astype(dtype, copy=False)
+    if t.size and t.min() < 0:
+        raise ValueError(
+            "2-D labels must be probability distributions (one-hot or soft targets), "
+            f"got a negative entry {t.min():.6g}"
+        )
+    # (y - t)/N is the gradient only if every row of t sums to 1 (see the derivation in
+    # Chapter 2); allow the rounding of a float32 sum over C entries.
+    sums = t.sum(axis=1, dtype=np.float64)
+    tol = SUM_TOL * max(c, 1)
+    bad = np.flatnonzero(np.abs(sums - 1) > tol)
+    if bad.size:
+        raise ValueError(
+            "2-D labels must be probability distributions: every row must sum to 1 "
+            f"(within {tol:.1e}), got row {bad[0]} summing to {sums[bad[0]]:.6g} "
+            f"({bad.size} bad row(s))"
+        )
+    return t
 
 
 def cross_entropy(logits: object, labels: object) -> float:
@@ -434,6 +457,11 @@ def cross_entropy(logits: object, labels: object) -> float:
     ``logits`` (``z``) is ``N x C``; ``labels`` is either ``N`` integer classes or an
     ``N x C`` one-hot (or probability) matrix ``t``. Computed through :func:`log_softmax`,
     so it stays finite for any finite logits.
+
+    Raises ``ValueError`` for labels of the wrong shape, integer classes outside
+    ``[0, C-1]``, or 2-D labels that are not distributions: a negative entry, or a row
+    whose sum differs from 1 by more than ``SUM_TOL * C`` (for such ``t`` the gradient
+    of :func:`cross_entropy_backward` would not be ``(y - t)/N``).
     """
     z = _float(as_array(logits, "logits", ndim=2))
     t = _targets(labels, z.shape[0], z.shape[1], z.dtype)
@@ -441,7 +469,11 @@ def cross_entropy(logits: object, labels: object) -> float:
 
 
 def cross_entropy_backward(logits: object, labels: object) -> np.ndarray:
-    """Gradient of :func:`cross_entropy` with respect to the logits: ``(softmax(z) - t) / N``."""
+    """Gradient of :func:`cross_entropy` with respect to the logits: ``(softmax(z) - t) / N``.
+
+    Valid because each row of ``t`` sums to 1; ``labels`` are checked as in
+    :func:`cross_entropy` (``ValueError`` otherwise).
+    """
     z = _float(as_array(logits, "logits", ndim=2))
     t = _targets(labels, z.shape[0], z.shape[1], z.dtype)
     return (softmax(z) - t) / z.dtype.type(z.shape[0])

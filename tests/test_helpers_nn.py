@@ -232,6 +232,41 @@ def test_cross_entropy_rejects_bad_labels(labels, message):
         nn.cross_entropy_backward(np.zeros((3, 4)), labels)
 
 
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.array([[1.0, 0, 0, 0], [0, 2.0, 0, 0], [0, 0, 1.0, 0]]), "row 1 summing to 2"),
+        (np.array([[1.0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1.0, 0]]), "row 1 summing to 0"),
+        (np.array([[1.5, -0.5, 0, 0], [0, 1.0, 0, 0], [0, 0, 1.0, 0]]), "negative entry -0.5"),
+        (np.array([[0, 1, 2, 3], [1, 0, 0, 0], [0, 1, 0, 0]]), "every row must sum to 1"),
+    ],
+)
+def test_cross_entropy_rejects_targets_that_are_not_distributions(labels, message):
+    with pytest.raises(ValueError, match=message):
+        nn.cross_entropy(np.zeros((3, 4)), labels)
+    with pytest.raises(ValueError, match=message):
+        nn.cross_entropy_backward(np.zeros((3, 4)), labels)
+
+
+def test_cross_entropy_accepts_soft_targets_and_float32_rounding():
+    import tensorflow as tf
+
+    z = _rand(6, 10)
+    eps = 0.1  # label smoothing: (1 - eps) t + eps / C, still a distribution
+    t = (1 - eps) * np.eye(10)[[0, 3, 9, 1, 1, 7]] + eps / 10
+    zt = tf.Variable(z)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(t, zt))
+    assert nn.cross_entropy(z, t) == pytest.approx(loss.numpy(), rel=1e-12)
+    np.testing.assert_allclose(
+        nn.cross_entropy_backward(z, t), tape.gradient(loss, zt).numpy(), atol=1e-14
+    )
+    # float32 soft targets whose rows sum to 1 only up to rounding are accepted
+    t32 = np.full((4, 7), 1 / 7, np.float32)
+    assert abs(t32.sum(axis=1, dtype=np.float64)[0] - 1) > 0
+    assert np.isfinite(nn.cross_entropy(z[:4, :7].astype(np.float32), t32))
+
+
 # --- models ---------------------------------------------------------------------------------
 def test_article_cnn():
     from helpers import models
