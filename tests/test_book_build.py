@@ -77,3 +77,27 @@ def test_notebook_pages_have_a_colab_button(html: Path):
 def test_citations_resolve(html: Path):
     page = (html / "chapters/appendix/bibliography.html").read_text(encoding="utf-8")
     assert "Gradient-based learning applied to document recognition" in page
+
+
+def test_reader_meets_no_plumbing(html: Path):
+    """The setup cell, repro.setup and nbval's markers stay out of the reader's way."""
+    found = []
+    for page in (html / "chapters").rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for needle in ("BOOK_HELPERS_SOURCE", "repro.setup(", "NBVAL_", "nbval-"):
+            if needle in text:
+                found.append(f"{page.relative_to(html)}: {needle}")
+    assert not found, "\n".join(found)
+
+
+def test_results_page_lists_every_headline_figure(html: Path):
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from booktoc import toc_notebooks
+    from headline_figures import collect
+
+    page = (html / "chapters/appendix/results.html").read_text(encoding="utf-8")
+    names = [row["name"] for nb in toc_notebooks() for row in collect(nb)]
+    assert names, "no notebook reports a headline figure through helpers.report"
+    cell = '<code class="docutils literal notranslate"><span class="pre">{}</span>'
+    missing = [n for n in names if cell.format(n) not in page]
+    assert not missing, f"figures missing from the results page: {missing}"
