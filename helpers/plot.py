@@ -47,3 +47,134 @@ def image_grid(
                 ax.set_title(str(titles[i]), fontsize=8)
     fig.tight_layout()
     return fig
+
+
+# --- Chapter 2 diagrams: im2col and max-pool gradient routing ----------------------------
+def _grid(ax: plt.Axes, values: np.ndarray, colours: np.ndarray | None = None,
+          fmt: str = "{:g}", fontsize: float = 9) -> None:
+    """Draw ``values`` (2-D) as a table of boxed numbers; ``colours`` (H x W x 4) fills."""
+    h, w = values.shape
+    if colours is None:
+        colours = np.ones((h, w, 4))
+    ax.imshow(colours, interpolation="nearest", aspect="equal")
+    for i in range(h):
+        for j in range(w):
+            ax.text(j, i, fmt.format(values[i, j]), ha="center", va="center",
+                    fontsize=fontsize)
+    ax.set_xticks(np.arange(-0.5, w), minor=True)
+    ax.set_yticks(np.arange(-0.5, h), minor=True)
+    ax.grid(which="minor", color="0.5", linewidth=0.6)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+
+
+def _small_2d(x: object, name: str, max_side: int = 12) -> np.ndarray:
+    arr = as_array(x, name, ndim=2)
+    if arr.size == 0 or max(arr.shape) > max_side:
+        raise ValueError(
+            f"{name} must be a small non-empty 2-D array (sides 1..{max_side}), "
+            f"got shape {arr.shape}"
+        )
+    return arr.astype(np.float64)
+
+
+def im2col_diagram(image: object, k: int, stride: int = 1,
+                   fmt: str = "{:g}") -> plt.Figure:
+    """Draw how im2col turns the k x k windows of a small ``image`` into matrix rows.
+
+    Left: the image, each window outlined in its own colour; right: the im2col matrix,
+    one row per window (in row-major window order), shaded in the window's colour. The
+    rows are those of :func:`helpers.nn.im2col`. At most 16 windows, sides at most 12.
+    Returns the figure; the caller shows it. Raises ``ValueError`` for bad input.
+    """
+    from helpers import nn
+
+    img = _small_2d(image, "image")
+    k = check_positive_int(k, "k")
+    stride = check_positive_int(stride, "stride")
+    if k > min(img.shape):
+        raise ValueError(f"k must fit in the image {img.shape}, got {k}")
+    cols = nn.im2col(img[None, :, :, None], k, k, stride=stride)
+    ho = (img.shape[0] - k) // stride + 1
+    wo = (img.shape[1] - k) // stride + 1
+    if len(cols) > 16:
+        raise ValueError(f"at most 16 windows can be drawn, got {len(cols)}")
+    palette = plt.get_cmap("tab10" if len(cols) <= 10 else "tab20")
+    fig, (ax_img, ax_cols) = plt.subplots(
+        1, 2, figsize=(3.2 + 0.45 * k * k, 0.2 + 0.45 * max(img.shape[0], len(cols))),
+        gridspec_kw={"width_ratios": [img.shape[1], k * k]})
+    _grid(ax_img, img, fmt=fmt)
+    shade = np.ones(cols.shape + (4,))
+    for r in range(len(cols)):
+        colour = palette(r % palette.N)
+        i, j = divmod(r, wo)
+        ax_img.add_patch(plt.Rectangle(
+            (j * stride - 0.45 + 0.06 * (r % 3), i * stride - 0.45 + 0.06 * (r % 3)),
+            k - 0.1 - 0.12 * (r % 3), k - 0.1 - 0.12 * (r % 3),
+            fill=False, edgecolor=colour, linewidth=2))
+        shade[r] = (*colour[:3], 0.35)
+    _grid(ax_cols, cols, shade, fmt=fmt)
+    ax_img.set_title(f"image {img.shape[0]}×{img.shape[1]}\n{ho * wo} windows "
+                     f"{k}×{k}, stride {stride}", fontsize=9)
+    ax_cols.set_title(f"im2col matrix {cols.shape[0]}×{cols.shape[1]}\n"
+                      "one row per window", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def maxpool_routing_diagram(x: object, dy: object, size: int = 2,
+                            fmt: str = "{:g}") -> plt.Figure:
+    """Draw the backward pass of max pooling (window = stride = ``size``).
+
+    Three panels: the input ``x`` with each window's maximum highlighted; the output
+    gradient ``dy`` (one value per window); and the input gradient, where each value of
+    ``dy`` lands on its window's maximum and every other entry is 0 (arrows show the
+    routing). Values from :func:`helpers.nn.max_pool2d_backward`. Returns the figure.
+    Raises ``ValueError`` for bad input or a ``dy`` of the wrong shape.
+    """
+    from helpers import nn
+
+    xs = _small_2d(x, "x")
+    size = check_positive_int(size, "size")
+    if size > min(xs.shape):
+        raise ValueError(f"size must fit in x {xs.shape}, got {size}")
+    ho, wo = xs.shape[0] // size, xs.shape[1] // size
+    dys = _small_2d(dy, "dy")
+    if dys.shape != (ho, wo):
+        raise ValueError(f"dy must have the pooled shape {(ho, wo)}, got {dys.shape}")
+    dx = nn.max_pool2d_backward(dys[None, :, :, None], xs[None, :, :, None], size)[0, :, :, 0]
+    winner = np.zeros(xs.shape, bool)
+    for i in range(ho):
+        for j in range(wo):
+            win = xs[i * size:(i + 1) * size, j * size:(j + 1) * size]
+            u, v = np.unravel_index(np.argmax(win), win.shape)
+            winner[i * size + u, j * size + v] = True
+    palette = plt.get_cmap("tab10")
+    colour = np.ones(xs.shape + (4,))
+    colour_dy = np.ones(dys.shape + (4,))
+    for i in range(ho):
+        for j in range(wo):
+            c = (*palette((i * wo + j) % 10)[:3], 0.35)
+            colour_dy[i, j] = c
+            block = (slice(i * size, (i + 1) * size), slice(j * size, (j + 1) * size))
+            colour[block] = (*c[:3], 0.12)
+            colour[block][winner[block]] = c
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3.2),
+                             gridspec_kw={"width_ratios": [xs.shape[1], wo + 1, xs.shape[1]]})
+    _grid(axes[0], xs, colour, fmt=fmt)
+    _grid(axes[1], dys, colour_dy, fmt=fmt)
+    dx_colour = np.where(winner[..., None], colour, np.array([1.0, 1.0, 1.0, 1.0]))
+    _grid(axes[2], dx, dx_colour, fmt=fmt)
+    for ax, title in zip(axes, ["input X\n(each window's max shaded)",
+                                "output gradient dL/dY", "input gradient dL/dX\n"
+                                "(routed to the max)"], strict=True):
+        ax.set_title(title, fontsize=9)
+    from matplotlib.patches import ConnectionPatch
+    for i in range(ho):
+        for j in range(wo):
+            a, b = np.argwhere(winner[i * size:(i + 1) * size, j * size:(j + 1) * size])[0]
+            fig.add_artist(ConnectionPatch(
+                xyA=(j + 0.3, i), coordsA=axes[1].transData,
+                xyB=(j * size + b - 0.3, i * size + a), coordsB=axes[2].transData,
+                arrowstyle="->", color=palette((i * wo + j) % 10), linewidth=1.2))
+    fig.tight_layout()
+    return fig
