@@ -77,9 +77,37 @@ def fill_keras_cache(source: str | os.PathLike, home: str | os.PathLike) -> list
     return done
 
 
+class CorruptDataError(ValueError):
+    """A data file in Keras's cache is there but is not the file it should be."""
+
+
+def check_cached_files(files: list[str], home: str | os.PathLike | None = None) -> None:
+    """Check the SHA-256 of each of ``files`` (keys of :data:`KERAS_FILES`) that is present
+    in the Keras cache ``home/datasets`` (default :func:`keras_home`); missing files are
+    left to Keras, which downloads them.
+
+    Raises :class:`CorruptDataError` naming the file, the expected and the found hash, and
+    how to replace it, for a file that is present but truncated or corrupt.
+    """
+    where = (Path(home) if home is not None else keras_home()) / "datasets"
+    for rel in files:
+        path = where / rel
+        if not path.is_file():
+            continue
+        got, want = sha256(path), KERAS_FILES[rel]
+        if got != want:
+            raise CorruptDataError(
+                f"the cached data file {path} is corrupt or truncated "
+                f"({path.stat().st_size} bytes): its SHA-256 is {got}, expected {want}. "
+                f"Delete it so that Keras downloads it again, or replace it with the copy "
+                f"in the book's shared/data folder (helpers.data.fill_keras_cache does this)."
+            )
+
+
 def _load(name: str, files: list[str]) -> tuple[Split, Split]:
     import keras
 
+    check_cached_files(files)
     loader = getattr(keras.datasets, name)
     try:
         return loader.load_data()

@@ -148,6 +148,34 @@ def test_missing_data_names_the_file(tmp_path: Path, monkeypatch):
         data.load_mnist()
 
 
+def test_truncated_cache_file_is_reported_as_corrupt(tmp_path: Path, monkeypatch):
+    """A truncated copy in the Keras cache: the error names it, both hashes and the fix."""
+    import keras
+
+    good = data.keras_home() / "datasets" / "mnist.npz"
+    if not good.is_file():
+        pytest.skip("mnist.npz is not in the Keras cache")
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "mnist.npz").write_bytes(good.read_bytes()[:100_000])
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    called = []
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: called.append(1))
+    with pytest.raises(data.CorruptDataError) as err:
+        data.load_mnist()
+    message = str(err.value)
+    assert str(tmp_path / "datasets" / "mnist.npz") in message
+    assert "corrupt or truncated (100000 bytes)" in message
+    assert data.KERAS_FILES["mnist.npz"] in message  # the expected hash
+    assert data.sha256(tmp_path / "datasets" / "mnist.npz") in message  # the found one
+    assert "Delete it" in message and "fill_keras_cache" in message
+    assert "could not download" not in message and not called
+
+
+def test_check_cached_files_passes_good_and_missing_files(tmp_path: Path):
+    data.check_cached_files(["mnist.npz"], tmp_path)  # missing: left to Keras
+    data.check_cached_files(list(data.KERAS_FILES), data.keras_home())
+
+
 # --- plot -----------------------------------------------------------------------------
 def test_image_grid_layout():
     fig = plot.image_grid(np.zeros((5, 4, 4, 1)), titles=list("abcde"), ncols=2)
