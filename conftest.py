@@ -1,10 +1,13 @@
-"""Test-session set-up and the timing figures printed at the end of ``make test``."""
+"""Test-session set-up, the order of the work, and the timing figures printed at the end."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections import defaultdict
+from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
@@ -15,6 +18,35 @@ bookenv.prepare()
 
 _START = time.perf_counter()
 _NOTEBOOK_SECONDS: dict[str, float] = defaultdict(float)
+#: Seconds assumed for test files that are not notebooks and take long (a whole book build).
+_SLOW_FILES = {"test_book_build.py": 60.0}
+
+
+@cache
+def expected_seconds(path: str) -> float:
+    """How long a test file is expected to take: for a notebook, the time its stored
+    outputs took to compute (from the cells' execution timestamps)."""
+    p = Path(path)
+    if p.suffix != ".ipynb":
+        return _SLOW_FILES.get(p.name, 0.0)
+    total = 0.0
+    try:
+        cells = json.loads(p.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return 0.0
+    for cell in cells:
+        stamps = cell.get("metadata", {}).get("execution", {})
+        start, end = stamps.get("iopub.status.busy"), stamps.get("shell.execute_reply")
+        if start and end:
+            total += (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    return total
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Longest test files first (each file's own order kept), so that with two workers
+    (``make test`` runs pytest-xdist with ``--dist loadfile``) the slowest notebooks do not
+    start last and leave one core idle at the end."""
+    items.sort(key=lambda item: -expected_seconds(str(item.path)))
 
 
 def pytest_runtest_logreport(report):
