@@ -178,3 +178,75 @@ def maxpool_routing_diagram(x: object, dy: object, size: int = 2,
                 arrowstyle="->", color=palette((i * wo + j) % 10), linewidth=1.2))
     fig.tight_layout()
     return fig
+
+
+# --- Chapter 1 diagram: one output pixel of a correlation -----------------------------------
+def correlation_diagram(image: object, kernel: object, row: int, col: int,
+                        fmt: str = "{:g}") -> plt.Figure:
+    """Draw how one output pixel of the cross-correlation ``image ⋆ kernel`` is computed.
+
+    Three panels: the image ``f`` with the kernel's window centred on ``(row, col)``
+    outlined; the kernel ``w``, indexed from its centre (``u, v`` from ``-a`` to ``a``);
+    and the output, where only the pixels whose window lies inside the image are shown
+    and ``(row, col)`` is highlighted. Below, the worked sum
+    ``(f ⋆ w)[row, col] = Σ w[u, v] f[row + u, col + v]``, term by term, equal to
+    :func:`helpers.vision.correlate2d` at that pixel. Returns the figure.
+
+    Raises ``ValueError`` for an image or kernel that is not a small 2-D array (sides at
+    most 12), a kernel of even size or larger than the image, or a ``(row, col)`` whose
+    window does not lie inside the image.
+    """
+    from helpers import vision
+
+    img = _small_2d(image, "image")
+    k = _small_2d(kernel, "kernel", max_side=5)
+    if k.shape[0] % 2 == 0 or k.shape[1] % 2 == 0:
+        raise ValueError(f"kernel must have odd sides, got shape {k.shape}")
+    a, b = k.shape[0] // 2, k.shape[1] // 2
+    if k.shape[0] > img.shape[0] or k.shape[1] > img.shape[1]:
+        raise ValueError(f"kernel {k.shape} must fit in the image {img.shape}")
+    for name, value, low, high in (("row", row, a, img.shape[0] - a - 1),
+                                   ("col", col, b, img.shape[1] - b - 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not (
+                low <= value <= high):
+            raise ValueError(f"{name} must be an integer in [{low}, {high}] (the window "
+                             f"must lie inside the image), got {value!r}")
+    out = vision.correlate2d(img, k, mode="constant")
+    valid = np.full(img.shape, np.nan)
+    valid[a:img.shape[0] - a, b:img.shape[1] - b] = out[a:img.shape[0] - a,
+                                                        b:img.shape[1] - b]
+    patch = img[row - a:row + a + 1, col - b:col + b + 1]
+    fig, axes = plt.subplots(1, 3, figsize=(9.5, 4.2), gridspec_kw={
+        "width_ratios": [img.shape[1], k.shape[1] + 1, img.shape[1]]})
+    hl = (1.0, 0.85, 0.3, 0.6)
+    shade = np.ones(img.shape + (4,))
+    shade[row - a:row + a + 1, col - b:col + b + 1] = hl
+    _grid(axes[0], img, shade, fmt=fmt)
+    axes[0].add_patch(plt.Rectangle((col - b - 0.5, row - a - 0.5), k.shape[1],
+                                    k.shape[0], fill=False, edgecolor="red",
+                                    linewidth=2))
+    _grid(axes[1], k, np.full(k.shape + (4,), hl), fmt=fmt)
+    axes[1].set_xticks(range(k.shape[1]), [str(v) for v in range(-b, b + 1)])
+    axes[1].set_yticks(range(k.shape[0]), [str(u) for u in range(-a, a + 1)])
+    axes[1].tick_params(which="major", labelbottom=True, labelleft=True, labelsize=8)
+    axes[1].set_xlabel("v", fontsize=9)
+    axes[1].set_ylabel("u", fontsize=9)
+    out_shade = np.ones(img.shape + (4,))
+    out_shade[np.isnan(valid)] = (0.85, 0.85, 0.85, 1.0)
+    out_shade[row, col] = (1.0, 0.3, 0.3, 0.6)
+    _grid(axes[2], np.nan_to_num(valid), out_shade, fmt=fmt)
+    for t in list(axes[2].texts):
+        i, j = int(round(t.get_position()[1])), int(round(t.get_position()[0]))
+        if np.isnan(valid[i, j]):
+            t.remove()
+    axes[0].set_title(f"image f, window centred on [{row}, {col}]", fontsize=9)
+    axes[1].set_title("kernel w[u, v]", fontsize=9)
+    axes[2].set_title(r"output $f \star w$ (inside pixels)", fontsize=9)
+    terms = [[f"({fmt.format(k[u, v])})·({fmt.format(patch[u, v])})"
+              for v in range(k.shape[1])] for u in range(k.shape[0])]
+    lines = [" + ".join(r) for r in terms]
+    text = (f"(f $\\star$ w)[{row}, {col}] = Σ w[u, v] f[{row}+u, {col}+v]\n = "
+            + "\n + ".join(lines) + f"\n = {fmt.format(out[row, col])}")
+    fig.text(0.02, 0.02, text, fontsize=9, family="monospace", va="bottom")
+    fig.tight_layout(rect=(0, 0.08 + 0.06 * k.shape[0], 1, 1))
+    return fig
