@@ -68,6 +68,9 @@ def hog_length(
 def central_gradients(images: object) -> tuple[np.ndarray, np.ndarray]:
     """``(g_row, g_col)``: ``f[i+1] - f[i-1]`` along the last two axes, zero on the border.
 
+    In the book's notation these are ``(g_y, g_x)``: ``g_y`` down the rows, ``g_x`` across
+    the columns, in the order of the array axes.
+
     ``images`` is one image (H x W) or a stack (... x H x W) of any real dtype; the
     differences are taken in float64, so that integer images do not wrap around
     (in ``uint8``, ``10 - 200`` would be ``66``). Returns two float64 arrays of the
