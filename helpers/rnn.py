@@ -359,8 +359,8 @@ def draw_unrolled_rnn(steps: int = 4) -> plt.Figure:
     import matplotlib.pyplot as plt
 
     steps = check_positive_int(steps, "steps")
-    fig, ax = plt.subplots(figsize=(2.2 + 1.6 * steps, 3.2))
-    ax.set_xlim(-0.9, 1.6 * steps + 1.2)
+    fig, ax = plt.subplots(figsize=(2.7 + 1.6 * steps, 3.2))
+    ax.set_xlim(-0.9, 1.6 * steps + 1.7)
     ax.set_ylim(-0.5, 3.0)
     ax.axis("off")
     _box(ax, (0, 1.25), 0.7, 0.5, "$h$")
@@ -372,16 +372,19 @@ def draw_unrolled_rnn(steps: int = 4) -> plt.Figure:
                 arrowprops={"arrowstyle": "->", "connectionstyle": "arc3,rad=-2.5",
                             "lw": 1.3})
     ax.text(0.62, 1.25, "$W_{hh}$", fontsize=8, va="center")
-    ax.text(1.05, 1.25, "=", fontsize=16, ha="center", va="center")
+    ax.text(1.2, 1.25, "=", fontsize=16, ha="center", va="center")
     for t in range(steps):
-        cx = 1.8 + 1.6 * t
+        cx = 2.3 + 1.6 * t
         _box(ax, (cx, 1.25), 0.7, 0.5, f"$h_{t + 1}$")
         _arrow(ax, (cx, 0.1), (cx, 0.98), "$W_{xh}$")
         _arrow(ax, (cx, 1.52), (cx, 2.35), "$W_{hy}$")
         ax.text(cx, -0.1, f"$x_{t + 1}$", ha="center", va="top")
         ax.text(cx, 2.45, f"$y_{t + 1}$", ha="center", va="bottom")
-        start = (cx - 1.25, 1.25) if t else (1.25, 1.25)
-        _arrow(ax, start, (cx - 0.37, 1.25), "$W_{hh}$" if t else "$h_0$")
+        if t:
+            _arrow(ax, (cx - 1.25, 1.25), (cx - 0.37, 1.25), "$W_{hh}$")
+        else:
+            _arrow(ax, (1.65, 1.25), (cx - 0.37, 1.25))
+            ax.text(1.6, 1.25, "$h_0$", ha="right", va="center", fontsize=9)
     fig.tight_layout()
     return fig
 
