@@ -10,6 +10,7 @@ A small, flat package that holds what more than one notebook needs:
 - :mod:`helpers.nn`       -- NumPy CNN layers, forward and backward, NHWC / Keras layouts (Ch. 2);
 - :mod:`helpers.models`   -- Keras models several notebooks build, e.g. the article's CNN (Ch. 2);
 - :mod:`helpers.rnn`      -- NumPy RNN / LSTM / GRU in Keras's layouts, BPTT, parameter counts (Ch. 3);
+- :mod:`helpers.autoencoder` -- PCA by the SVD, principal angles, transposed convolution, Gaussian KL (Ch. 4);
 - :mod:`helpers.outlook`  -- MAC counts, attribution maps and their tests, distributed training (Ch. 5);
 - :mod:`helpers.validate` -- the input checks every helper uses.
 
