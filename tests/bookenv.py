@@ -20,8 +20,10 @@ CACHE = ROOT / ".cache" / "keras"
 
 
 #: Set in the kernels of a test run that executes two notebooks at a time (pytest-xdist,
-#: one worker per core): one TensorFlow thread each, so the two do not fight for the cores.
-PARALLEL_ENV = {"BOOK_TF_THREADS": "1"}
+#: one worker per core): one TensorFlow thread and one BLAS thread each, so the two do not
+#: fight for the cores (a two-thread BLAS call stalls whenever the other notebook holds the
+#: second core, which makes timings meaningless).
+PARALLEL_ENV = {"BOOK_TF_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 def prepare() -> None:
