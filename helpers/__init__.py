@@ -4,11 +4,12 @@ A small, flat package that holds what more than one notebook needs:
 
 - :mod:`helpers.repro`    -- seeds, op determinism, thread count, quiet logs;
 - :mod:`helpers.data`     -- MNIST / Fashion-MNIST through the plain Keras calls;
+- :mod:`helpers.report`   -- headline figures (``name: value``), goal checks and glue for the prose;
 - :mod:`helpers.plot`     -- small plotting utilities shared by notebooks;
 - :mod:`helpers.vision`   -- correlation/convolution, classic kernels, gradients, integral image (Ch. 1);
 - :mod:`helpers.hog`      -- HOG from scratch, equal to skimage.feature.hog, and a batch version (Ch. 1);
 - :mod:`helpers.nn`       -- NumPy CNN layers, forward and backward, NHWC / Keras layouts (Ch. 2);
-- :mod:`helpers.models`   -- Keras models several notebooks build, e.g. the article's CNN (Ch. 2);
+- :mod:`helpers.models`   -- the article's CNN, LSTM and autoencoder as Keras models (Ch. 2-5);
 - :mod:`helpers.rnn`      -- NumPy RNN / LSTM / GRU in Keras's layouts, BPTT, parameter counts (Ch. 3);
 - :mod:`helpers.autoencoder` -- PCA by the SVD, principal angles, transposed convolution, Gaussian KL (Ch. 4);
 - :mod:`helpers.outlook`  -- MAC counts, attribution maps and their tests, distributed training (Ch. 5);
