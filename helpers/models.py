@@ -163,3 +163,26 @@ def article_autoencoder(
     autoencoder = keras.Sequential([keras.Input(shape=(input_dim,)), encoder, decoder],
                                    name="article_autoencoder")
     return encoder, decoder, autoencoder
+
+
+def summary_text(model: keras.Model, width: int = 76) -> str:
+    """Keras's ``model.summary()`` as one block of plain text at most ``width`` columns
+    wide (the book's column), to ``print`` in a single output.
+
+    Raises
+    ------
+    ValueError: for a ``width`` below 40 (Keras cannot lay out the table) or a ``model``
+        that is not a built Keras model.
+    """
+    import keras
+
+    width = check_positive_int(width, "width")
+    if width < 40:
+        raise ValueError(f"width must be at least 40 columns, got {width}")
+    if not isinstance(model, keras.Model) or not model.built:
+        raise ValueError(f"model must be a built keras.Model, got {type(model).__name__}")
+    lines: list[str] = []
+    model.summary(line_length=width, print_fn=lambda line, **_: lines.append(line))
+    text = "\n".join(lines)
+    # Keras pads with trailing blanks and may draw box characters one column wider.
+    return "\n".join(line.rstrip()[:width] for line in text.splitlines())

@@ -9,6 +9,13 @@ import numpy as np
 
 from helpers.validate import as_array, check_positive_int
 
+#: Widest figure, in inches: at the 100 dpi of :func:`helpers.repro.setup` it fills the
+#: book's 672-pixel column without being scaled down (so its fonts keep their size).
+MAX_WIDTH = 6.7
+#: The book's one colour map for signed maps (weights, gradients, attributions): red is
+#: positive, blue negative, white zero; use it with limits symmetric about zero.
+SIGNED_CMAP = "RdBu_r"
+
 
 def image_grid(
     images: object,
@@ -20,7 +27,8 @@ def image_grid(
 ) -> plt.Figure:
     """Show ``images`` (N x H x W or N x H x W x 1/3) in a grid, one optional title each.
 
-    ``size`` is the width of one image in inches; extra keyword arguments (``vmin``,
+    ``size`` is the width of one image in inches, reduced so that the grid is at most
+    :data:`MAX_WIDTH` wide; extra keyword arguments (``vmin``,
     ``vmax``, ...) go to :meth:`matplotlib.axes.Axes.imshow`. Returns the figure; the
     caller shows it (``plt.show()``).
     """
@@ -37,6 +45,7 @@ def image_grid(
         raise ValueError(f"titles must have one entry per image ({n}), got {len(titles)}")
     ncols = min(check_positive_int(ncols, "ncols"), n)
     nrows = -(-n // ncols)
+    size = min(float(size), MAX_WIDTH / ncols)
     lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.18 * lines) * nrows))
     for i, ax in enumerate(np.atleast_1d(axes).ravel()):
@@ -249,4 +258,143 @@ def correlation_diagram(image: object, kernel: object, row: int, col: int,
             + "\n + ".join(lines) + f"\n = {fmt.format(out[row, col])}")
     fig.text(0.02, 0.02, text, fontsize=9, family="monospace", va="bottom")
     fig.tight_layout(rect=(0, 0.08 + 0.06 * k.shape[0], 1, 1))
+    return fig
+
+
+# --- diagrams of recurrent networks ------------------------------------------------
+
+MAX_WIDTH = 6.7  # inches: the page column, so that a figure is never scaled down
+
+
+def _box(ax: plt.Axes, xy: tuple[float, float], w: float, h: float, text: str,
+         color: str = "#dbe9f6", fontsize: float = 10) -> None:
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(FancyBboxPatch((xy[0] - w / 2, xy[1] - h / 2), w, h,
+                                boxstyle="round,pad=0.02", fc=color, ec="black"))
+    ax.text(xy[0], xy[1], text, ha="center", va="center", fontsize=fontsize)
+
+
+def _arrow(ax: plt.Axes, start: tuple[float, float], end: tuple[float, float],
+           text: str | None = None, color: str = "black") -> None:
+    ax.annotate("", xy=end, xytext=start,
+                arrowprops={"arrowstyle": "->", "color": color, "lw": 1.3})
+    if text:
+        ax.text((start[0] + end[0]) / 2 + 0.05, (start[1] + end[1]) / 2 + 0.08, text,
+                fontsize=9, color=color)
+
+
+def draw_unrolled_rnn(steps: int = 4) -> plt.Figure:
+    """Draw a simple RNN folded (left) and unrolled over ``steps`` time steps (right).
+
+    The same weights :math:`W_{xh}, W_{hh}, W_{hy}` appear at every step. The figure is
+    at most :data:`MAX_WIDTH` inches wide. Returns the figure. Raises ``ValueError``
+    unless ``steps`` is a positive int.
+    """
+    steps = check_positive_int(steps, "steps")
+    span = 1.6 * steps + 2.6
+    width = min(MAX_WIDTH, 0.75 * span)
+    fig, ax = plt.subplots(figsize=(width, width * 3.5 / span + 0.3))
+    ax.set_xlim(-0.9, 1.6 * steps + 1.7)
+    ax.set_ylim(-0.5, 3.0)
+    ax.axis("off")
+    _box(ax, (0, 1.25), 0.7, 0.5, "$h$")
+    _arrow(ax, (0, 0.1), (0, 0.98), "$W_{xh}$")
+    _arrow(ax, (0, 1.52), (0, 2.35), "$W_{hy}$")
+    ax.text(0, -0.1, "$x_t$", ha="center", va="top")
+    ax.text(0, 2.45, "$y_t$", ha="center", va="bottom")
+    ax.annotate("", xy=(0.36, 1.35), xytext=(0.36, 1.15),
+                arrowprops={"arrowstyle": "->", "connectionstyle": "arc3,rad=-2.5",
+                            "lw": 1.3})
+    ax.text(0.45, 1.62, "$W_{hh}$", fontsize=9, va="bottom")
+    ax.text(1.2, 1.25, "=", fontsize=16, ha="center", va="center")
+    for t in range(steps):
+        cx = 2.3 + 1.6 * t
+        _box(ax, (cx, 1.25), 0.7, 0.5, f"$h_{t + 1}$")
+        _arrow(ax, (cx, 0.1), (cx, 0.98), "$W_{xh}$")
+        _arrow(ax, (cx, 1.52), (cx, 2.35), "$W_{hy}$")
+        ax.text(cx, -0.1, f"$x_{t + 1}$", ha="center", va="top")
+        ax.text(cx, 2.45, f"$y_{t + 1}$", ha="center", va="bottom")
+        if t:
+            _arrow(ax, (cx - 1.25, 1.25), (cx - 0.37, 1.25), "$W_{hh}$")
+        else:
+            _arrow(ax, (1.65, 1.25), (cx - 0.37, 1.25))
+            ax.text(1.6, 1.25, "$h_0$", ha="right", va="center", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def draw_lstm_cell() -> plt.Figure:
+    """Draw one LSTM cell: the gates i, f, o, the candidate g and the additive cell path
+    :math:`c_t = f \\odot c_{t-1} + i \\odot g`. Each block's label sits centred under
+    it. Returns the figure (:data:`MAX_WIDTH` inches wide)."""
+    fig, ax = plt.subplots(figsize=(MAX_WIDTH, 2.9))
+    ax.set_xlim(-1.2, 7.7)
+    ax.set_ylim(-0.25, 3.1)
+    ax.axis("off")
+    red = "#c0392b"
+    # the cell path along the top
+    ax.text(-0.5, 2.8, "$c_{t-1}$", va="center", ha="right", color=red)
+    _arrow(ax, (-0.45, 2.8), (1.75, 2.8), color=red)
+    _box(ax, (2.0, 2.8), 0.45, 0.4, "×", "#f6d5d1")
+    _arrow(ax, (2.25, 2.8), (3.75, 2.8), color=red)
+    _box(ax, (4.0, 2.8), 0.45, 0.4, "+", "#f6d5d1")
+    _arrow(ax, (4.25, 2.8), (7.2, 2.8), color=red)
+    ax.text(7.25, 2.8, "$c_t$", va="center", color=red)
+    # the gates, all reading [h_{t-1}, x_t]; each label centred under its box
+    gates = [(2.0, "σ", "$f$ forget"), (3.2, "σ", "$i$ input"),
+             (4.4, "tanh", "$g$ candidate"), (5.6, "σ", "$o$ output")]
+    ax.plot([0.3, 5.6], [0.3, 0.3], color="black", lw=1.3)
+    ax.text(0.2, 0.3, "$h_{t-1}, x_t$", ha="right", va="center")
+    for gx, act, name in gates:
+        _box(ax, (gx, 0.9), 0.75, 0.42, act, "#fdebd0")
+        _arrow(ax, (gx, 0.3), (gx, 0.67))
+        ax.text(gx, 0.12, name, fontsize=9, ha="center", va="top")
+    _arrow(ax, (2.0, 1.12), (2.0, 2.58))
+    _box(ax, (3.8, 1.9), 0.45, 0.4, "×", "#f6d5d1")
+    _arrow(ax, (3.2, 1.12), (3.62, 1.75))
+    _arrow(ax, (4.4, 1.12), (3.98, 1.75))
+    _arrow(ax, (3.85, 2.1), (4.0, 2.58))
+    # output: h_t = o * tanh(c_t)
+    _box(ax, (6.5, 2.1), 0.6, 0.36, "tanh", "#fdebd0", 9)
+    _arrow(ax, (6.5, 2.8), (6.5, 2.3))
+    _box(ax, (6.5, 1.3), 0.45, 0.4, "×", "#f6d5d1")
+    _arrow(ax, (6.5, 1.92), (6.5, 1.5))
+    _arrow(ax, (5.6, 1.12), (6.28, 1.25))
+    _arrow(ax, (6.72, 1.3), (7.2, 1.3))
+    ax.text(7.25, 1.3, "$h_t$", va="center")
+    fig.tight_layout()
+    return fig
+
+
+def draw_stacked_rnn(steps: int = 4) -> plt.Figure:
+    """Draw two stacked recurrent layers unrolled over ``steps`` steps: the first
+    returns its state at every step (``return_sequences=True``), which is the second
+    layer's input sequence; the second returns only its last state, read by a dense
+    layer. Returns the figure. Raises ``ValueError`` unless ``steps`` is a positive int.
+    """
+    steps = check_positive_int(steps, "steps")
+    span = 1.6 * steps + 2.4
+    width = min(MAX_WIDTH, 0.8 * span)
+    fig, ax = plt.subplots(figsize=(width, 3.0))
+    last = 1.6 * (steps - 1)
+    ax.set_xlim(-1.4, last + 2.2)
+    ax.set_ylim(-0.6, 4.3)
+    ax.axis("off")
+    for t in range(steps):
+        cx = 1.6 * t
+        name = "T" if t == steps - 1 and steps > 2 else str(t + 1)
+        ax.text(cx, -0.1, f"$x_{{{name}}}$", ha="center", va="top")
+        _arrow(ax, (cx, 0.0), (cx, 0.73))
+        _box(ax, (cx, 1.0), 0.8, 0.5, f"$h^{{(1)}}_{{{name}}}$")
+        _arrow(ax, (cx, 1.27), (cx, 2.13))
+        _box(ax, (cx, 2.4), 0.8, 0.5, f"$h^{{(2)}}_{{{name}}}$", "#e8f4e0")
+        if t:
+            _arrow(ax, (cx - 1.18, 1.0), (cx - 0.42, 1.0))
+            _arrow(ax, (cx - 1.18, 2.4), (cx - 0.42, 2.4))
+    _arrow(ax, (last, 2.67), (last, 3.45))
+    _box(ax, (last, 3.7), 1.0, 0.4, "Dense", "#fdebd0", 9)
+    ax.text(-0.6, 1.0, "layer 1\nall T states", ha="right", va="center", fontsize=9)
+    ax.text(-0.6, 2.4, "layer 2\nlast state", ha="right", va="center", fontsize=9)
+    fig.tight_layout()
     return fig

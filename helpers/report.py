@@ -5,9 +5,20 @@ Every measured result a notebook reports goes through this module:
 - :func:`figure` shows ``name: value`` on a line of its own (the form readers, reviewers
   and the results page look for) and glues the value under ``name``, so that the prose
   can quote it with ``{glue:text}`name:.4f``` instead of a number typed by hand;
-- :func:`check` asserts the figure's goal and shows ``goal met: name >= 0.99``; a missed
-  goal raises :class:`AssertionError` with the value and the goal;
+- :func:`check` asserts the figure's goal and shows one readable line,
+  ``✓ checked: test accuracy of the article's CNN ≥ 0.99``; a missed goal raises
+  :class:`AssertionError` with the value and the goal. Each goal has a *kind*: a ``target``
+  (what the experiment sets out to reach), a ``sanity`` bound (a floor that only catches a
+  broken pipeline) or an ``exact`` value (a count, a shape);
+- :func:`verify` states any other checked claim in words (``✓ checked: the two agree``) and
+  raises :class:`AssertionError` when it is false: the book's replacement for a bare
+  ``assert`` in view of the reader (the cells holding only checks are tagged
+  ``remove-input``, so the HTML shows the ✓ line and not the code);
 - :func:`glue` glues any other number the prose quotes (a count, a ratio), shown nowhere.
+
+A figure may carry a one-line description and a unit (``desc=``, ``unit=``): the HTML shows
+the description beside the value, the plain text stays ``name: value``, and the page
+*Results at a glance* lists the description.
 
 The appendix page *Results at a glance* collects every :func:`figure` and :func:`check`
 output of the stored notebooks. The glue outputs are MyST-NB's own
@@ -17,10 +28,14 @@ is written by hand, so the notebooks run and store the same outputs everywhere.
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
 import operator
+import textwrap
 from typing import Any
+
+import numpy as np
 
 #: Cell-output metadata key that marks a headline figure or a goal check.
 METADATA_KEY = "book"
@@ -35,6 +50,12 @@ _OPS = {
     "==": operator.eq,
 }
 _SHOWN = {"<=": "≤", "<": "<", ">=": "≥", ">": ">", "==": "="}
+#: The kinds of goal :func:`check` knows (see the module's docstring).
+KINDS = ("target", "sanity", "exact")
+#: Widest line of text a notebook output may have: what the book's column shows.
+WIDTH = 77
+#: Descriptions and units of the figures shown so far in this kernel, for :func:`check`.
+_DESCRIBED: dict[str, tuple[str, str]] = {}
 
 
 def _check_name(name: object) -> str:
@@ -94,7 +115,27 @@ def format_value(value: float | int, fmt: str | None = None) -> str:
     return format(value, ".4g")
 
 
-def figure(name: str, value: float | int, fmt: str | None = None) -> None:
+def _check_text(text: object, what: str) -> str:
+    if not isinstance(text, str):
+        raise ValueError(f"{what} must be a string, got {type(text).__name__} {text!r}")
+    if "\n" in text:
+        raise ValueError(f"{what} must be one line, got {text!r}")
+    return text.strip()
+
+
+def _wrap(text: str) -> str:
+    """``text`` wrapped to :data:`WIDTH` columns, continuation lines indented."""
+    return "\n".join(textwrap.wrap(text, WIDTH, subsequent_indent="  ")) or text
+
+
+def figure(
+    name: str,
+    value: float | int,
+    fmt: str | None = None,
+    *,
+    desc: str | None = None,
+    unit: str = "",
+) -> None:
     """Show the headline figure ``name: value`` and glue ``value`` under ``name``.
 
     Parameters
@@ -102,32 +143,85 @@ def figure(name: str, value: float | int, fmt: str | None = None) -> None:
     name: the figure's name as the issue or the text gives it (snake_case).
     value: a finite real number (a NumPy scalar is fine).
     fmt: a format spec for the shown value (e.g. ``".4f"``); see :func:`format_value`.
+    desc: what the figure measures, in one line a student understands (shown in the
+        HTML and on the page *Results at a glance*).
+    unit: the unit of ``value`` (``"dB"``, ``"s"``), if it has one.
 
     Raises
     ------
-    ValueError: for a name that is not snake_case or a value that is not a finite number.
+    ValueError: for a name that is not snake_case, a value that is not a finite number,
+        or a description or unit that is not one line of text.
     """
     _check_name(name)
     value = _check_number(value, "value")
+    unit = _check_text(unit, "unit")
+    desc = None if desc is None else _check_text(desc, "desc") or None
     text = format_value(value, fmt)
-    _display({"text/plain": f"{name}: {text}"}, {METADATA_KEY: {"figure": name}})
+    meta: dict[str, Any] = {"figure": name}
+    data = {"text/plain": f"{name}: {text}"}
+    if desc is not None:
+        meta.update(desc=desc, unit=unit)
+        _DESCRIBED[name] = (desc, unit)
+        shown = html.escape(f"{text} {unit}".strip())
+        data["text/html"] = (
+            f'<p class="book-figure" title="{name}">{html.escape(desc[0].upper() + desc[1:])}: '
+            f"<strong>{shown}</strong></p>"
+        )
+    _display(data, {METADATA_KEY: meta})
     glue(name, value)
 
 
-def check(name: str, value: float | int, op: str, goal: float | int) -> None:
+def check(
+    name: str, value: float | int, op: str, goal: float | int, kind: str = "target"
+) -> None:
     """Assert that figure ``name`` meets its goal (``value op goal``) and say so.
 
-    ``op`` is one of ``<=``, ``<``, ``>=``, ``>``, ``==``. Shows ``goal met: name >= goal``
-    (deterministic, so nbval compares it); raises :class:`AssertionError` naming the
-    figure, its value and its goal when the goal is missed.
+    ``op`` is one of ``<=``, ``<``, ``>=``, ``>``, ``==``; ``kind`` is ``"target"``,
+    ``"sanity"`` or ``"exact"`` (see the module's docstring). Shows one line,
+    ``✓ checked: <description or name> ≥ goal`` (deterministic, so nbval compares it);
+    raises :class:`AssertionError` naming the figure, its value and its goal when the goal
+    is missed.
+
+    Raises
+    ------
+    ValueError: for an unknown ``op`` or ``kind``, a bad name or a non-finite number.
     """
     _check_name(name)
     if op not in _OPS:
         raise ValueError(f"op must be one of {sorted(_OPS)}, got {op!r}")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     value = _check_number(value, "value")
     goal = _check_number(goal, "goal")
     if not _OPS[op](value, goal):
         raise AssertionError(f"{name} = {value!r} misses its goal {op} {goal!r}")
-    shown = f"{_SHOWN[op]} {format_value(goal)}"
-    _display({"text/plain": f"goal met: {name} {op} {format_value(goal)}"},
-             {METADATA_KEY: {"goal": name, "target": shown}})
+    desc, unit = _DESCRIBED.get(name, (name, ""))
+    target = f"{_SHOWN[op]} {format_value(goal)} {unit}".strip()
+    _display(
+        {"text/plain": _wrap(f"✓ checked: {desc} {target}")},
+        {METADATA_KEY: {"goal": name, "target": target, "kind": kind}},
+    )
+
+
+def verify(claim: str, condition: bool) -> None:
+    """Check a claim stated in words and show ``✓ checked: <claim>``.
+
+    The book's replacement for a bare ``assert`` in view of the reader: ``condition`` is
+    the computed truth of ``claim`` (a Python or NumPy bool).
+
+    Raises
+    ------
+    AssertionError: when ``condition`` is false, quoting the claim.
+    ValueError: for an empty or multi-line claim, or a condition that is not a bool (an
+        array or a number would hide what is checked).
+    """
+    claim = _check_text(claim, "claim")
+    if not claim:
+        raise ValueError("claim must say what is checked, got an empty string")
+    if not isinstance(condition, (bool, np.bool_)):
+        raise ValueError(
+            f"condition must be a bool, got {type(condition).__name__} {condition!r}"
+        )
+    if not condition:
+        raise AssertionError(f"not true: {claim}")
+    _display({"text/plain": _wrap(f"✓ checked: {claim}")}, {METADATA_KEY: {"verify": claim}})

@@ -56,8 +56,37 @@ def test_glue_matches_myst_nb(monkeypatch):
 def test_check_passes_and_says_so(shown):
     report.check("conv_grad_rel_err", 2.4e-10, "<=", 1e-6)
     data, meta = shown[0]
-    assert data == {"text/plain": "goal met: conv_grad_rel_err <= 1e-06"}
-    assert meta == {"book": {"goal": "conv_grad_rel_err", "target": "≤ 1e-06"}}
+    assert data == {"text/plain": "✓ checked: conv_grad_rel_err ≤ 1e-06"}
+    assert meta == {"book": {"goal": "conv_grad_rel_err", "target": "≤ 1e-06", "kind": "target"}}
+
+
+def test_figure_with_description(shown):
+    """The HTML shows the description and unit; the text stays ``name: value``; a later
+    check of the same figure quotes the description and the unit."""
+    report.figure("sr_gain_db", 0.61234, ".2f", desc="gain over bicubic", unit="dB")
+    report.check("sr_gain_db", 0.61234, ">=", 0.3, kind="sanity")
+    (data, meta), (check_data, check_meta) = shown[0], shown[-1]
+    assert data["text/plain"] == "sr_gain_db: 0.61"
+    assert "Gain over bicubic: <strong>0.61 dB</strong>" in data["text/html"]
+    assert meta == {"book": {"figure": "sr_gain_db", "desc": "gain over bicubic", "unit": "dB"}}
+    assert check_data == {"text/plain": "✓ checked: gain over bicubic ≥ 0.3 dB"}
+    assert check_meta["book"]["kind"] == "sanity"
+
+
+def test_check_wraps_to_the_column(shown):
+    report.figure("long_one", 1, desc="a description " * 8)
+    report.check("long_one", 1, "==", 1, kind="exact")
+    lines = shown[-1][0]["text/plain"].splitlines()
+    assert len(lines) > 1 and all(len(line) <= report.WIDTH for line in lines)
+    assert lines[1].startswith("  ")
+
+
+def test_verify_states_the_claim(shown):
+    report.verify("the two agree", np.float64(1e-9) < 1e-6)
+    assert shown[0][0] == {"text/plain": "✓ checked: the two agree"}
+    with pytest.raises(AssertionError, match="not true: they differ"):
+        report.verify("they differ", False)
+    assert len(shown) == 1
 
 
 def test_check_fails_loudly(shown):
@@ -76,6 +105,12 @@ def test_check_fails_loudly(shown):
         (lambda: report.check("x", 1.0, "=>", 0.5), "op must be one of"),
         (lambda: report.check("x", 1.0, ">=", None), "goal must be a real number"),
         (lambda: report.glue("", 1), "snake_case"),
+        (lambda: report.check("x", 1.0, ">=", 0.5, kind="goal"), "kind must be one of"),
+        (lambda: report.figure("x", 1.0, desc="two\nlines"), "one line"),
+        (lambda: report.figure("x", 1.0, unit=3), "unit must be a string"),
+        (lambda: report.verify("", True), "empty"),
+        (lambda: report.verify("array", np.array([True, True])), "must be a bool"),
+        (lambda: report.verify("number", 1), "must be a bool"),
     ],
 )
 def test_bad_input(call, message):
