@@ -147,3 +147,62 @@ def test_setup_cell_points_at_the_repository():
     url = config["repository"]["url"].rstrip("/")
     assert f'"git+{url}"' in SETUP_CELL, f"tests/setup_cell.py must install from git+{url}"
     assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+
+
+#: Tags that keep a cell's code out of the HTML (nbval still runs the cell).
+HIDDEN_CODE = {"remove-input", "remove-cell", "hide-input", "hide-cell"}
+#: A line of a check-only cell: an assertion, a goal check or a checked claim, or the
+#: continuation of one.
+CHECK_START = ("assert", "report.check(", "report.verify(")
+CHECK_MORE = (")", "]", "}", "for ", "and ", "or ", "if ", "f\"", "\"", "'")
+#: Widest line of text output: what the book's column shows without a scroll bar.
+OUTPUT_WIDTH = 77
+#: Widest figure in CSS pixels: the book's column (helpers.plot.MAX_WIDTH at 100 dpi).
+FIGURE_WIDTH = 680
+
+
+def is_check_only(cell: dict) -> bool:
+    """True for a code cell that only checks (asserts, report.check, report.verify)."""
+    lines = [ln.strip() for ln in "".join(cell["source"]).splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("#")]
+    return bool(lines) and any(ln.startswith(CHECK_START) for ln in lines) and all(
+        ln.startswith(CHECK_START + CHECK_MORE) or ln.endswith((",", "(", "[")) for ln in lines
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_checks_are_hidden_from_the_html_reader(path: Path):
+    """Cells that only check show the reader their one-line result, not their code."""
+    shown = [
+        i for i, c in enumerate(code_cells(load(path)), 1)
+        if is_check_only(c) and not HIDDEN_CODE & set(tags(c))
+    ]
+    assert not shown, f"check-only code cells {shown} must be tagged remove-input"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_text_outputs_fit_the_column(path: Path):
+    wide = []
+    for i, cell in enumerate(code_cells(load(path)), 1):
+        for out in cell["outputs"]:
+            text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+            wide += [(i, len(ln)) for ln in text.splitlines() if len(ln) > OUTPUT_WIDTH]
+    assert not wide, f"output lines over {OUTPUT_WIDTH} characters (cell, length): {wide[:8]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_figures_are_sharp_and_fit_the_column(path: Path):
+    """Every PNG is stored at twice its shown size (retina, set by repro.setup) and shown
+    no wider than the column, so it is never scaled, up or down."""
+    bad = []
+    for i, cell in enumerate(code_cells(load(path)), 1):
+        for out in cell["outputs"]:
+            if "image/png" not in out.get("data", {}):
+                continue
+            width = out.get("metadata", {}).get("image/png", {}).get("width")
+            if width is None or int(width) > FIGURE_WIDTH:
+                bad.append((i, width))
+    assert not bad, (
+        f"figures (cell, shown width) not retina or wider than {FIGURE_WIDTH} px: {bad}; "
+        f"make them at most helpers.plot.MAX_WIDTH inches wide"
+    )
