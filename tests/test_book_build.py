@@ -95,6 +95,8 @@ def test_reader_meets_no_plumbing(html: Path):
 
 
 def test_results_page_lists_every_headline_figure(html: Path):
+    """Every figure is on Results at a glance (its name as the tooltip of its
+    description) and every link there leads to a section that exists."""
     sys.path.insert(0, str(ROOT / "_ext"))
     from booktoc import toc_notebooks
     from headline_figures import collect
@@ -102,6 +104,19 @@ def test_results_page_lists_every_headline_figure(html: Path):
     page = (html / "chapters/appendix/results.html").read_text(encoding="utf-8")
     names = [row["name"] for nb in toc_notebooks() for row in collect(nb)]
     assert names, "no notebook reports a headline figure through helpers.report"
-    cell = '<code class="docutils literal notranslate"><span class="pre">{}</span>'
-    missing = [n for n in names if cell.format(n) not in page]
+    missing = [n for n in names if f'title="{n}"' not in page]
     assert not missing, f"figures missing from the results page: {missing}"
+    broken = []
+    for href in sorted(set(re.findall(r'<a href="(\.\./[^"#]+\.html)#([^"]+)"', page))):
+        target = (html / "chapters/appendix" / href[0]).resolve()
+        if not target.is_file() or f'id="{href[1]}"' not in target.read_text(encoding="utf-8"):
+            broken.append("#".join(href))
+    assert not broken, f"links on the results page that lead nowhere: {broken}"
+
+
+def test_no_raw_tex_on_any_page(html: Path):
+    """Display maths that MyST did not parse shows as a stray $ next to rendered maths."""
+    raw = re.compile(r"\$<span class=\"math|\\\)</span>\\")
+    found = [str(p.relative_to(html)) for p in html.rglob("*.html")
+             if raw.search(p.read_text(encoding="utf-8"))]
+    assert not found, f"pages with unparsed TeX: {found}"

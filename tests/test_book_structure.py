@@ -206,3 +206,14 @@ def test_figures_are_sharp_and_fit_the_column(path: Path):
         f"figures (cell, shown width) not retina or wider than {FIGURE_WIDTH} px: {bad}; "
         f"make them at most helpers.plot.MAX_WIDTH inches wide"
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_headline_figures_are_described(path: Path):
+    """Results at a glance shows each figure's description (report.figure(desc=...))."""
+    bare = [
+        meta["figure"]
+        for c in code_cells(load(path)) for out in c["outputs"]
+        if "figure" in (meta := out.get("metadata", {}).get("book", {})) and not meta.get("desc")
+    ]
+    assert not bare, f"headline figures without a description (desc=): {bare}"
