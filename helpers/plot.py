@@ -263,9 +263,6 @@ def correlation_diagram(image: object, kernel: object, row: int, col: int,
 
 # --- diagrams of recurrent networks ------------------------------------------------
 
-MAX_WIDTH = 6.7  # inches: the page column, so that a figure is never scaled down
-
-
 def _box(ax: plt.Axes, xy: tuple[float, float], w: float, h: float, text: str,
          color: str = "#dbe9f6", fontsize: float = 10) -> None:
     from matplotlib.patches import FancyBboxPatch

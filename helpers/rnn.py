@@ -13,30 +13,57 @@ with column vectors, :math:`W_{xh} x_t + W_{hh} h_{t-1} + b_h`, so ``kernel`` is
 - :func:`rnn_jacobian_norms` -- :math:`\\lVert\\partial h_T/\\partial h_t\\rVert_2` as a
   product of Jacobians;
 - :func:`lstm_forward`, :func:`gru_forward` -- equal to ``keras.layers.LSTM`` / ``GRU``
-  (gate orders i, f, c, o and z, r, h);
+  (gate orders i, f, c, o and z, r, h) with Keras's default activations;
 - :func:`simple_rnn_params`, :func:`lstm_params`, :func:`gru_params` -- parameter counts;
 - :func:`clip_by_global_norm` -- gradient clipping;
-- :func:`quadtree_forward` -- a *recursive* network over the quadtree of an image;
-- :func:`draw_unrolled_rnn`, :func:`draw_lstm_cell` -- the chapter's diagrams.
+- :func:`quadtree_forward` -- a *recursive* network over the quadtree of an image.
+
+The diagrams of recurrent networks are in :mod:`helpers.plot`.
+
+Which Keras layers these match: ``activation="tanh"``, ``recurrent_activation="sigmoid"``,
+``use_bias=True``, ``go_backwards=False``, no masking and no dropout (the defaults). With
+other options Keras computes something else; the NumPy layers have no such options, and
+:func:`keras_config_supported` names the option that differs.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import numbers
 
 import numpy as np
 
 from helpers.validate import as_array, check_positive_int
 
-if TYPE_CHECKING:  # pragma: no cover
-    import matplotlib.pyplot as plt
-
 ORDERS = ("rows", "columns", "pixels")
 
+#: Keras layer options (with their default values) that the NumPy layers assume.
+KERAS_DEFAULTS = {"activation": "tanh", "recurrent_activation": "sigmoid",
+                  "use_bias": True, "go_backwards": False, "dropout": 0.0,
+                  "recurrent_dropout": 0.0}
 
-def sigmoid(a: np.ndarray) -> np.ndarray:
-    """The logistic function :math:`1/(1+e^{-a})`, computed without overflow."""
+
+def keras_config_supported(config: dict) -> None:
+    """Raise ``ValueError`` naming the first option of a Keras RNN layer's
+    ``get_config()`` that the NumPy layers of this module do not reproduce.
+
+    ``SimpleRNN`` has no ``recurrent_activation``; missing keys are not checked.
+    """
+    if not isinstance(config, dict):
+        raise ValueError(f"config must be a dict (layer.get_config()), got {config!r}")
+    for key, want in KERAS_DEFAULTS.items():
+        if key in config and config[key] != want:
+            raise ValueError(f"the NumPy layers assume {key}={want!r}, the layer has "
+                             f"{key}={config[key]!r}")
+
+
+def sigmoid(a: object) -> np.ndarray:
+    """The logistic function :math:`1/(1+e^{-a})`, computed without overflow.
+
+    Integer input gives float64 output; float input keeps its dtype.
+    """
     a = np.asarray(a)
+    if a.dtype.kind != "f":
+        a = a.astype(np.float64)
     e = np.exp(-np.abs(a))
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
 
@@ -46,20 +73,23 @@ def image_to_sequence(x: object, order: str = "rows") -> np.ndarray:
 
     ``order="rows"``: T = H steps of D = W pixels (top to bottom); ``"columns"``: T = W
     steps of D = H pixels (left to right); ``"pixels"``: T = H*W steps of one pixel each
-    (row-major scan). Raises ``ValueError`` for another rank, several channels or an
-    unknown order.
+    (row-major scan). The result is always a new array (writing into it leaves ``x``
+    unchanged). Raises ``ValueError`` for another rank, several channels, an empty batch
+    or an unknown order.
     """
     arr = as_array(x, "x", ndim=(3, 4))
+    if 0 in arr.shape:
+        raise ValueError(f"x must be a non-empty image batch, got shape {arr.shape}")
     if arr.ndim == 4:
         if arr.shape[-1] != 1:
             raise ValueError(f"x must have one channel, got shape {arr.shape}")
         arr = arr[..., 0]
     if order == "rows":
-        return arr
+        return arr.copy()
     if order == "columns":
         return np.ascontiguousarray(arr.transpose(0, 2, 1))
     if order == "pixels":
-        return arr.reshape(len(arr), -1, 1)
+        return arr.reshape(len(arr), -1, 1).copy()
     raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
 
 
@@ -114,7 +144,8 @@ def rnn_forward(x: object, kernel: object, recurrent_kernel: object, bias: objec
     h0: the initial state ``N x H`` (zeros if omitted).
 
     Returns all the states ``N x T x H`` (the last one, ``[:, -1]``, is what a
-    ``SimpleRNN`` without ``return_sequences`` outputs). Raises ``ValueError`` for a wrong
+    ``SimpleRNN`` without ``return_sequences`` outputs). Equal to ``SimpleRNN`` with
+    ``activation="tanh"``, ``use_bias=True`` and no masking or dropout. Raises ``ValueError`` for a wrong
     rank, a dtype that is not float, or weights whose shapes do not fit ``x``.
     """
     x = _sequences(x)
@@ -142,10 +173,16 @@ def rnn_backward(x: object, hs: object, dhs: object, recurrent_kernel: object,
         step for a classifier).
     recurrent_kernel: ``H x H``; h0: the initial state (zeros if omitted).
     truncate: if given, *truncated* BPTT: the sequence is cut into chunks of this many
-        steps and no gradient flows from one chunk back into the previous one.
+        steps, aligned at t = 0 (steps 0..k-1, k..2k-1, ...; the last chunk is shorter
+        when k does not divide T), and no gradient flows from one chunk back into the
+        previous one. ``h0`` feeds the first chunk directly, so ``d_h0`` is never cut.
+        For a loss on the last step only, the gradient therefore reaches back
+        ``T mod k`` steps (``k`` if k divides T), not always ``k``.
 
-    Returns ``(d_kernel, d_recurrent_kernel, d_bias, d_h0)``. Raises ``ValueError`` for
-    arrays whose shapes disagree or a truncation that is not a positive int.
+    Returns ``(d_kernel, d_recurrent_kernel, d_bias, d_h0)`` in the dtype of ``x`` and
+    ``hs`` combined. ``hs`` must come from :func:`rnn_forward` with the same ``h0`` (this
+    is not checked). Raises ``ValueError`` for arrays whose shapes disagree or a
+    truncation that is not a positive int.
     """
     x = _sequences(x)
     hs = as_array(hs, "hs", ndim=3, kinds="f")
@@ -173,8 +210,6 @@ def rnn_backward(x: object, hs: object, dhs: object, recurrent_kernel: object,
         dr += prev.T @ da
         db += da.sum(axis=0)
         carry = da @ r.T  # on to h_{t-1}
-    if truncate is not None and t_steps % truncate == 0:
-        carry = np.zeros_like(carry)
     return dk, dr, db, carry
 
 
@@ -185,9 +220,12 @@ def rnn_jacobian_norms(hs: object, recurrent_kernel: object) -> np.ndarray:
     :math:`\\partial h_{s}/\\partial h_{s-1} = \\mathrm{diag}(1-h_s^2)\\,W_{hh}`, the
     Jacobian is the product of these factors for s = t+1 .. T. Returns an array of
     length T whose entry ``t`` is the norm for the state at index ``t`` (the last entry,
-    t = T-1, is 1: the identity).
+    t = T-1, is 1: the identity). Assumes a tanh SimpleRNN. Raises ``ValueError`` for
+    empty states or a kernel that does not fit.
     """
     hs = as_array(hs, "hs", ndim=2, kinds="f")
+    if 0 in hs.shape:
+        raise ValueError(f"hs must hold at least one state, got shape {hs.shape}")
     r = as_array(recurrent_kernel, "recurrent_kernel", ndim=2, kinds="f")
     if r.shape != (hs.shape[1], hs.shape[1]):
         raise ValueError(
@@ -215,7 +253,9 @@ def lstm_forward(x: object, kernel: object, recurrent_kernel: object, bias: obje
     i = σ(a_i), f = σ(a_f), g = tanh(a_c), o = σ(a_o) with a = x_t K + h_{t-1} R + b;
     c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t).
 
-    Returns ``(hs, cs)``, both ``N x T x H``. Raises ``ValueError`` for a wrong rank or
+    Equal to ``keras.layers.LSTM`` with its default ``activation="tanh"``,
+    ``recurrent_activation="sigmoid"``, ``use_bias=True``, ``go_backwards=False`` and no
+    masking or dropout (check a layer with :func:`keras_config_supported`). Returns ``(hs, cs)``, both ``N x T x H``. Raises ``ValueError`` for a wrong rank or
     dtype, or weights whose shapes do not fit ``x`` and each other.
     """
     x = _sequences(x)
@@ -244,10 +284,14 @@ def gru_forward(x: object, kernel: object, recurrent_kernel: object, bias: objec
     ``recurrent_kernel`` ``H x 3H``; ``bias`` is ``2 x 3H`` (input and recurrent biases)
     with ``reset_after=True`` (Keras's default) and ``3H`` otherwise. One step:
 
+    z = σ(x K_z + b_z + h R_z + b'_z), r = σ(x K_r + b_r + h R_r + b'_r),
+    candidate g = tanh(x K_h + b_h + r ⊙ (h R_h + b'_h)) if ``reset_after`` (b the input
+    bias ``bias[0]``, b' the recurrent bias ``bias[1]``), else the single bias b and
     z = σ(x K_z + h R_z + b_z), r = σ(x K_r + h R_r + b_r),
-    candidate g = tanh(x K_h + r ⊙ (h R_h + b'_h)) if ``reset_after`` else
-    tanh(x K_h + (r ⊙ h) R_h + b_h);  h_t = z ⊙ h_{t-1} + (1 - z) ⊙ g.
+    g = tanh(x K_h + (r ⊙ h) R_h + b_h);  then h_t = z ⊙ h_{t-1} + (1 - z) ⊙ g.
 
+    Equal to ``keras.layers.GRU`` with the same ``reset_after`` and the default
+    activations, ``use_bias=True``, ``go_backwards=False``, no masking or dropout.
     Returns the states ``N x T x H``. Raises ``ValueError`` for shapes that do not fit.
     """
     x = _sequences(x)
@@ -280,7 +324,8 @@ def simple_rnn_params(d: int, h: int) -> int:
 
 
 def lstm_params(d: int, h: int) -> int:
-    """Parameters of ``LSTM(h)`` on ``d`` features: four gates, :math:`4h(d + h + 1)`."""
+    """Parameters of ``LSTM(h)`` on ``d`` features: four blocks (three gates and the
+    candidate), :math:`4h(d + h + 1)`."""
     return 4 * simple_rnn_params(d, h)
 
 
@@ -294,11 +339,16 @@ def clip_by_global_norm(grads: list, max_norm: float) -> tuple[list[np.ndarray],
     """Scale all gradients by ``min(1, max_norm / g)``, g their joint L2 norm.
 
     Returns ``(clipped, g)``; the direction of the update is kept, only its length is
-    bounded (as ``tf.clip_by_global_norm``). Raises ``ValueError`` for a non-positive
-    ``max_norm`` or an empty list.
+    bounded (as ``tf.clip_by_global_norm`` and Keras's ``global_clipnorm=``; Keras's
+    ``clipnorm=`` instead clips each array by its own norm). ``max_norm`` may be any
+    real number type (Python or NumPy). Raises ``ValueError`` for a ``max_norm`` that
+    is not a positive finite number, an empty list, or gradients holding NaN or inf
+    (where ``tf.clip_by_global_norm`` would return NaNs).
     """
-    if not isinstance(max_norm, (int, float)) or isinstance(max_norm, bool) or max_norm <= 0:
-        raise ValueError(f"max_norm must be a positive number, got {max_norm!r}")
+    if (not isinstance(max_norm, numbers.Real) or isinstance(max_norm, (bool, np.bool_))
+            or not np.isfinite(max_norm) or max_norm <= 0):
+        raise ValueError(f"max_norm must be a positive finite number, got {max_norm!r}")
+    max_norm = float(max_norm)
     if not grads:
         raise ValueError("grads must hold at least one array, got none")
     arrays = [as_array(g, f"grads[{i}]", kinds="f") for i, g in enumerate(grads)]
@@ -333,101 +383,3 @@ def quadtree_forward(leaves: object, w_merge: object, b_merge: object) -> np.nda
         x = np.tanh(blocks.reshape(n, m, m, 4 * e) @ w + b)
     return x[:, 0, 0]
 
-
-def _box(ax, xy, w, h, text, color="#dbe9f6", fontsize=10):
-    from matplotlib.patches import FancyBboxPatch
-
-    ax.add_patch(FancyBboxPatch((xy[0] - w / 2, xy[1] - h / 2), w, h,
-                                boxstyle="round,pad=0.02", fc=color, ec="black"))
-    ax.text(xy[0], xy[1], text, ha="center", va="center", fontsize=fontsize)
-
-
-def _arrow(ax, start, end, text=None, color="black"):
-    ax.annotate("", xy=end, xytext=start,
-                arrowprops={"arrowstyle": "->", "color": color, "lw": 1.3})
-    if text:
-        ax.text((start[0] + end[0]) / 2 + 0.05, (start[1] + end[1]) / 2 + 0.08, text,
-                fontsize=8, color=color)
-
-
-def draw_unrolled_rnn(steps: int = 4) -> plt.Figure:
-    """Draw a simple RNN folded (left) and unrolled over ``steps`` time steps (right).
-
-    The same weights :math:`W_{xh}, W_{hh}, W_{hy}` appear at every step. Returns the
-    figure. Raises ``ValueError`` unless ``steps`` is a positive int.
-    """
-    import matplotlib.pyplot as plt
-
-    steps = check_positive_int(steps, "steps")
-    fig, ax = plt.subplots(figsize=(2.7 + 1.6 * steps, 3.2))
-    ax.set_xlim(-0.9, 1.6 * steps + 1.7)
-    ax.set_ylim(-0.5, 3.0)
-    ax.axis("off")
-    _box(ax, (0, 1.25), 0.7, 0.5, "$h$")
-    _arrow(ax, (0, 0.1), (0, 0.98), "$W_{xh}$")
-    _arrow(ax, (0, 1.52), (0, 2.35), "$W_{hy}$")
-    ax.text(0, -0.1, "$x_t$", ha="center", va="top")
-    ax.text(0, 2.45, "$y_t$", ha="center", va="bottom")
-    ax.annotate("", xy=(0.36, 1.35), xytext=(0.36, 1.15),
-                arrowprops={"arrowstyle": "->", "connectionstyle": "arc3,rad=-2.5",
-                            "lw": 1.3})
-    ax.text(0.62, 1.25, "$W_{hh}$", fontsize=8, va="center")
-    ax.text(1.2, 1.25, "=", fontsize=16, ha="center", va="center")
-    for t in range(steps):
-        cx = 2.3 + 1.6 * t
-        _box(ax, (cx, 1.25), 0.7, 0.5, f"$h_{t + 1}$")
-        _arrow(ax, (cx, 0.1), (cx, 0.98), "$W_{xh}$")
-        _arrow(ax, (cx, 1.52), (cx, 2.35), "$W_{hy}$")
-        ax.text(cx, -0.1, f"$x_{t + 1}$", ha="center", va="top")
-        ax.text(cx, 2.45, f"$y_{t + 1}$", ha="center", va="bottom")
-        if t:
-            _arrow(ax, (cx - 1.25, 1.25), (cx - 0.37, 1.25), "$W_{hh}$")
-        else:
-            _arrow(ax, (1.65, 1.25), (cx - 0.37, 1.25))
-            ax.text(1.6, 1.25, "$h_0$", ha="right", va="center", fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def draw_lstm_cell() -> plt.Figure:
-    """Draw one LSTM cell: the gates i, f, o, the candidate g and the additive cell path
-    :math:`c_t = f \\odot c_{t-1} + i \\odot g`. Returns the figure."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7.5, 3.6))
-    ax.set_xlim(-0.6, 7.6)
-    ax.set_ylim(-0.7, 3.4)
-    ax.axis("off")
-    red = "#c0392b"
-    # the cell path along the top
-    ax.text(-0.5, 2.8, "$c_{t-1}$", va="center", ha="right", color=red)
-    _arrow(ax, (-0.45, 2.8), (1.75, 2.8), color=red)
-    _box(ax, (2.0, 2.8), 0.45, 0.4, "×", "#f6d5d1")
-    _arrow(ax, (2.25, 2.8), (3.75, 2.8), color=red)
-    _box(ax, (4.0, 2.8), 0.45, 0.4, "+", "#f6d5d1")
-    _arrow(ax, (4.25, 2.8), (7.2, 2.8), color=red)
-    ax.text(7.25, 2.8, "$c_t$", va="center", color=red)
-    # the gates, all reading [h_{t-1}, x_t]
-    gates = [(2.0, "σ", "$f$ forget"), (3.2, "σ", "$i$ input"),
-             (4.4, "tanh", "$g$ candidate"), (5.6, "σ", "$o$ output")]
-    ax.plot([-0.3, 5.6], [0.0, 0.0], color="black", lw=1.3)
-    ax.text(-0.4, 0.0, "$h_{t-1}, x_t$", ha="right", va="center")
-    for gx, act, name in gates:
-        _box(ax, (gx, 0.9), 0.75, 0.42, act, "#fdebd0")
-        _arrow(ax, (gx, 0.0), (gx, 0.67))
-        ax.text(gx + 0.42, 0.4, name, fontsize=8)
-    _arrow(ax, (2.0, 1.12), (2.0, 2.58))
-    _box(ax, (3.8, 1.9), 0.45, 0.4, "×", "#f6d5d1")
-    _arrow(ax, (3.2, 1.12), (3.62, 1.75))
-    _arrow(ax, (4.4, 1.12), (3.98, 1.75))
-    _arrow(ax, (3.85, 2.1), (4.0, 2.58))
-    # output: h_t = o * tanh(c_t)
-    _box(ax, (6.3, 2.1), 0.6, 0.36, "tanh", "#fdebd0", 9)
-    _arrow(ax, (6.3, 2.8), (6.3, 2.3))
-    _box(ax, (6.3, 1.3), 0.45, 0.4, "×", "#f6d5d1")
-    _arrow(ax, (6.3, 1.92), (6.3, 1.5))
-    _arrow(ax, (5.6, 1.12), (6.08, 1.25))
-    _arrow(ax, (6.52, 1.3), (7.2, 1.3))
-    ax.text(7.25, 1.3, "$h_t$", va="center")
-    fig.tight_layout()
-    return fig
