@@ -12,7 +12,9 @@ A small, flat package that holds what more than one notebook needs:
 - :mod:`helpers.models`   -- the article's CNN, LSTM and autoencoder as Keras models (Ch. 2-5);
 - :mod:`helpers.rnn`      -- NumPy RNN / LSTM / GRU in Keras's layouts, BPTT, parameter counts (Ch. 3);
 - :mod:`helpers.autoencoder` -- PCA by the SVD, principal angles, transposed convolution, Gaussian KL (Ch. 4);
-- :mod:`helpers.outlook`  -- MAC counts, attribution maps and their tests, distributed training (Ch. 5);
+- :mod:`helpers.cost`     -- parameters and MACs by formula, the profiler's FLOPs (Ch. 5);
+- :mod:`helpers.attribution` -- attribution maps and their evaluation (Ch. 5);
+- :mod:`helpers.distributed` -- a custom loop for tf.distribute, worker processes always stopped (Ch. 5);
 - :mod:`helpers.validate` -- the input checks every helper uses.
 
 Modules are imported lazily by the notebooks (``from helpers import data``) so that

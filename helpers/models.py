@@ -21,7 +21,9 @@ ARTICLE_CNN_PARAMS = 93322
 
 
 def article_cnn(
-    input_shape: tuple[int, int, int] = (28, 28, 1), num_classes: int = 10
+    input_shape: tuple[int, int, int] = (28, 28, 1),
+    num_classes: int = 10,
+    softmax_layer: bool = False,
 ) -> keras.Model:
     """The CNN of the article's §4.1 listing, layer for layer (not compiled).
 
@@ -32,6 +34,10 @@ def article_cnn(
     ``conv1, pool1, conv2, pool2, conv3, flatten, dense1, dense2`` so notebooks can pick
     their weights by name. Weights are drawn from Keras's global seed
     (``helpers.repro.setup``).
+
+    With ``softmax_layer=True`` ``dense2`` is linear and a separate
+    ``Activation("softmax", name="softmax")`` follows it: the function is the same, and
+    ``helpers.attribution.logits_model`` can read the class scores before the softmax.
 
     Raises ``ValueError`` for an input shape that is not three positive ints or too small
     for the three 3x3 convolutions and two poolings (H and W must be at least 18).
@@ -48,6 +54,11 @@ def article_cnn(
             f"conv3-pool2-conv3-pool2-conv3 to leave at least one pixel"
         )
     layers = keras.layers
+    if softmax_layer:
+        head = [layers.Dense(num_classes, name="dense2"),
+                layers.Activation("softmax", name="softmax")]
+    else:
+        head = [layers.Dense(num_classes, activation="softmax", name="dense2")]
     return keras.Sequential(
         [
             keras.Input(shape=(h, w, c)),
@@ -58,7 +69,7 @@ def article_cnn(
             layers.Conv2D(64, (3, 3), activation="relu", name="conv3"),
             layers.Flatten(name="flatten"),
             layers.Dense(64, activation="relu", name="dense1"),
-            layers.Dense(num_classes, activation="softmax", name="dense2"),
+            *head,
         ],
         name="article_cnn",
     )

@@ -1,0 +1,156 @@
+"""Unit tests of helpers.distributed: the training loop, TF_CONFIG and worker processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from helpers import distributed
+
+
+def _tiny():
+    import keras
+
+    return keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+                             keras.layers.Dense(3, activation="softmax")])
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(32, 4, 4, 1)).astype(np.float32), rng.integers(0, 3, 32)
+
+
+def test_one_step_of_sgd_by_hand():
+    """w <- w - lr * mean gradient of the cross-entropy, computed in NumPy."""
+    import keras
+    import tensorflow as tf
+
+    x, y = _data()
+    (w, b), losses = distributed.distributed_train(
+        tf.distribute.get_strategy(), x, y, steps=1, global_batch=8, learning_rate=0.5,
+        model_fn=_tiny)
+    keras.utils.set_random_seed(1)
+    w0, b0 = (np.asarray(v) for v in _tiny().get_weights())
+    z = x[:8].reshape(8, -1) @ w0 + b0
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    d = (p - np.eye(3)[y[:8]]) / 8
+    np.testing.assert_allclose(losses[0], -np.log(p[np.arange(8), y[:8]]).mean(), rtol=1e-5)
+    np.testing.assert_allclose(w, w0 - 0.5 * x[:8].reshape(8, -1).T @ d, atol=1e-6)
+    np.testing.assert_allclose(b, b0 - 0.5 * d.sum(0), atol=1e-6)
+
+
+def test_resuming_from_a_checkpoint_gives_the_uninterrupted_weights(tmp_path):
+    import tensorflow as tf
+
+    x, y = _data()
+    one = tf.distribute.get_strategy()
+    whole, _ = distributed.distributed_train(one, x, y, 4, 8, model_fn=_tiny)
+
+    def crash(k):
+        if k == 2:
+            raise KeyboardInterrupt("killed after step 2")
+
+    with pytest.raises(KeyboardInterrupt):
+        distributed.distributed_train(one, x, y, 4, 8, model_fn=_tiny,
+                                      checkpoint_dir=str(tmp_path), after_step=crash)
+    resumed, losses = distributed.distributed_train(one, x, y, 4, 8, model_fn=_tiny,
+                                                    checkpoint_dir=str(tmp_path))
+    assert len(losses) == 2  # steps 3 and 4 only
+    for a, b in zip(whole, resumed, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_distributed_train_rejects_bad_input():
+    import tensorflow as tf
+
+    strategy = tf.distribute.get_strategy()
+    x, y = np.zeros((10, 28, 28, 1), np.float32), np.zeros(10, int)
+    with pytest.raises(ValueError, match="need 64 images"):
+        distributed.distributed_train(strategy, x, y, steps=2, global_batch=32)
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
+        distributed.distributed_train(strategy, x, y, steps=0, global_batch=32)
+    with pytest.raises(ValueError, match="x must have 4 dimensions"):
+        distributed.distributed_train(strategy, x[..., 0], y, steps=1, global_batch=2)
+    with pytest.raises(ValueError, match="divide_by"):
+        distributed.distributed_train(strategy, x, y, 1, 2, divide_by="local")
+
+
+def test_local_tf_config_uses_only_localhost():
+    config = json.loads(distributed.local_tf_config([5000, 5001], 1))
+    assert config == {"cluster": {"worker": ["127.0.0.1:5000", "127.0.0.1:5001"]},
+                      "task": {"type": "worker", "index": 1}}
+    for ports, index, message in [([5000, 5000], 0, "distinct"), ([70000], 0, "1..65535"),
+                                  ([5000], 1, "index must be"), ([0], 0, "positive")]:
+        with pytest.raises(ValueError, match=message):
+            distributed.local_tf_config(ports, index)
+    ports = distributed.free_local_ports(2)
+    assert len(set(ports)) == 2
+
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+def test_worker_processes_run_and_are_always_stopped():
+    ok = [sys.executable, "-c", "import os; print('hello', os.environ['X'])"]
+    with distributed.worker_processes([ok], [{"X": "1"}]) as procs:
+        assert distributed.wait_all(procs, timeout=60) == ["hello 1\n"]
+    with pytest.raises(KeyError):
+        with distributed.worker_processes([SLEEPER, SLEEPER], [{}, {}]) as procs:
+            raise KeyError("a failing cell")
+    assert all(p.poll() is not None for p in procs)  # stopped by the context manager
+    assert not distributed._RUNNING
+    with pytest.raises(TimeoutError, match="worker 0"):
+        with distributed.worker_processes([SLEEPER], [{}]) as procs:
+            distributed.wait_all(procs, timeout=0.5)
+    assert procs[0].poll() is not None
+    with pytest.raises(ValueError, match="one env per command"):
+        with distributed.worker_processes([ok], []):
+            pass
+    with pytest.raises(ValueError, match="non-empty list of strings"):
+        with distributed.worker_processes([[]], [{}]):
+            pass
+
+
+def test_wait_all_fails_fast_with_the_failing_workers_code_and_log():
+    bad = [sys.executable, "-c", "print('out of memory'); raise SystemExit(3)"]
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"worker 1 exited with 3:\nout of memory"):
+        with distributed.worker_processes([SLEEPER, bad], [{}, {}]) as procs:
+            distributed.wait_all(procs, timeout=50)
+    assert time.monotonic() - start < 20  # not the 50 s timeout
+
+
+def test_workers_die_with_a_killed_parent_and_get_their_own_group(tmp_path):
+    parent = f"""
+import sys, time
+from helpers import distributed
+with distributed.worker_processes([{SLEEPER!r}], [{{}}]) as procs:
+    print(procs[0].pid, flush=True)
+    time.sleep(60)
+"""
+    proc = subprocess.Popen([sys.executable, "-c", parent], stdout=subprocess.PIPE,
+                            text=True, cwd=os.getcwd())
+    child = int(proc.stdout.readline())
+    assert os.getpgid(child) == child != os.getpgid(proc.pid)
+    proc.send_signal(signal.SIGKILL)  # no atexit, no finally
+    proc.wait()
+    for _ in range(100):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{child}/stat") as f:
+            if f.read().split()[2] == "Z":  # a zombie waiting for init to reap it
+                break
+        time.sleep(0.05)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the worker outlived its killed parent")
