@@ -167,7 +167,7 @@ def maxpool_routing_diagram(x: object, dy: object, size: int = 2,
             block = (slice(i * size, (i + 1) * size), slice(j * size, (j + 1) * size))
             colour[block] = (*c[:3], 0.12)
             colour[block][winner[block]] = c
-    fig, axes = plt.subplots(1, 3, figsize=(9, 3.2),
+    fig, axes = plt.subplots(1, 3, figsize=(MAX_WIDTH, 2.6),
                              gridspec_kw={"width_ratios": [xs.shape[1], wo + 1, xs.shape[1]]})
     _grid(axes[0], xs, colour, fmt=fmt)
     _grid(axes[1], dys, colour_dy, fmt=fmt)
@@ -225,7 +225,7 @@ def correlation_diagram(image: object, kernel: object, row: int, col: int,
     valid[a:img.shape[0] - a, b:img.shape[1] - b] = out[a:img.shape[0] - a,
                                                         b:img.shape[1] - b]
     patch = img[row - a:row + a + 1, col - b:col + b + 1]
-    fig, axes = plt.subplots(1, 3, figsize=(9.5, 4.2), gridspec_kw={
+    fig, axes = plt.subplots(1, 3, figsize=(MAX_WIDTH, 3.4), gridspec_kw={
         "width_ratios": [img.shape[1], k.shape[1] + 1, img.shape[1]]})
     hl = (1.0, 0.85, 0.3, 0.6)
     shade = np.ones(img.shape + (4,))
@@ -393,5 +393,43 @@ def draw_stacked_rnn(steps: int = 4) -> plt.Figure:
     _box(ax, (last, 3.7), 1.0, 0.4, "Dense", "#fdebd0", 9)
     ax.text(-0.6, 1.0, "layer 1\nall T states", ha="right", va="center", fontsize=9)
     ax.text(-0.6, 2.4, "layer 2\nlast state", ha="right", va="center", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def draw_bptt(steps: int = 4) -> plt.Figure:
+    """Draw backpropagation through time on an RNN unrolled over ``steps`` steps: the
+    forward pass left to right (black), the gradient flowing back from the loss on the
+    last state (red), :math:`\\delta_t = g_t + W_{hh}^\\top(\\ldots\\delta_{t+1})`.
+    Returns the figure (at most
+    :data:`MAX_WIDTH` inches wide). Raises ``ValueError`` unless ``steps`` is a positive
+    int.
+    """
+    steps = check_positive_int(steps, "steps")
+    span = 1.8 * steps + 1.6
+    width = min(MAX_WIDTH, 0.8 * span)
+    fig, ax = plt.subplots(figsize=(width, 2.9))
+    ax.set_xlim(-1.0, 1.8 * (steps - 1) + 1.6)
+    ax.set_ylim(-0.6, 3.1)
+    ax.axis("off")
+    red = "#c0392b"
+    last = 1.8 * (steps - 1)
+    for t in range(steps):
+        cx = 1.8 * t
+        name = "T" if t == steps - 1 and steps > 2 else str(t + 1)
+        _box(ax, (cx, 1.3), 0.7, 0.5, f"$h_{{{name}}}$")
+        ax.text(cx, -0.1, f"$x_{{{name}}}$", ha="center", va="top")
+        _arrow(ax, (cx, 0.0), (cx, 1.03))
+        start = (cx - 1.43, 1.42) if t else (-0.75, 1.42)
+        _arrow(ax, start, (cx - 0.37, 1.42))
+        if t:
+            _arrow(ax, (cx - 0.37, 1.15), (cx - 1.43, 1.15), color=red)
+            ax.text(cx - 0.9, 0.88, f"$\\delta_{{{name}}}$", color=red,
+                    ha="center", fontsize=9)
+    ax.text(-0.8, 1.55, "$h_0$", ha="right", fontsize=9)
+    _box(ax, (last, 2.75), 0.7, 0.4, "$L$", "#f6d5d1")
+    _arrow(ax, (last, 1.57), (last, 2.53))
+    _arrow(ax, (last + 0.2, 2.53), (last + 0.2, 1.57), color=red)
+    ax.text(last + 0.3, 2.1, "$g_T$", color=red, fontsize=9)
     fig.tight_layout()
     return fig

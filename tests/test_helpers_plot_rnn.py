@@ -12,6 +12,7 @@ from helpers import plot  # noqa: E402
 
 @pytest.mark.parametrize("draw", [lambda: plot.draw_unrolled_rnn(4), plot.draw_lstm_cell,
                                   lambda: plot.draw_stacked_rnn(4),
+                                  lambda: plot.draw_bptt(4), lambda: plot.draw_bptt(1),
                                   lambda: plot.draw_unrolled_rnn(12)])
 def test_diagrams_fit_the_column(draw):
     fig = draw()
@@ -32,7 +33,8 @@ def test_lstm_gate_labels_are_centred_under_their_boxes():
     assert sorted(xs.values()) == pytest.approx(boxes)
 
 
-@pytest.mark.parametrize("draw", [plot.draw_unrolled_rnn, plot.draw_stacked_rnn])
+@pytest.mark.parametrize("draw", [plot.draw_unrolled_rnn, plot.draw_stacked_rnn,
+                                  plot.draw_bptt])
 def test_diagram_steps_must_be_positive(draw):
     with pytest.raises(ValueError, match="steps"):
         draw(0)
