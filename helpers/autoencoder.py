@@ -24,7 +24,9 @@ def pca_svd(x: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     -------
     ``(mean, components, variances)``: the mean (d,), the directions as orthonormal rows
     (r x d, r = min(N, d)) and their variances (r,). Each direction's sign is fixed so
-    that its entry of largest magnitude is positive (SVD signs are arbitrary).
+    that its entry of largest magnitude is positive (SVD signs are arbitrary). The
+    centred data have rank at most N - 1: when N <= d the last direction has variance 0
+    and is arbitrary (any unit vector orthogonal to the others).
 
     Raises
     ------
@@ -33,6 +35,8 @@ def pca_svd(x: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = as_array(x, "x", ndim=2)
     if x.shape[0] < 2:
         raise ValueError(f"x must have at least 2 rows (examples), got {x.shape[0]}")
+    if x.shape[1] < 1:
+        raise ValueError("x must have at least 1 column (feature), got 0")
     x = x.astype(np.float64)
     mean = x.mean(axis=0)
     _, s, vt = np.linalg.svd(x - mean, full_matrices=False)
@@ -44,7 +48,8 @@ def pca_reconstruct(x: object, mean: object, components: object) -> np.ndarray:
     """Project the rows of ``x`` (N x d) on the span of ``components`` (k x d, orthonormal
     rows) through ``mean`` and map back: ``mean + (x - mean) V_k^T V_k``.
 
-    Raises ``ValueError`` for mismatched or wrongly shaped arguments.
+    Raises ``ValueError`` for mismatched or wrongly shaped arguments, and for components
+    whose rows are not orthonormal (the formula is a projection only then).
     """
     x = as_array(x, "x", ndim=2)
     mean = as_array(mean, "mean", ndim=1)
@@ -54,6 +59,12 @@ def pca_reconstruct(x: object, mean: object, components: object) -> np.ndarray:
             f"x is N x d = {x.shape}; mean must be (d,) and components k x d, got "
             f"{mean.shape} and {comps.shape}"
         )
+    gram = comps @ comps.T
+    if not np.allclose(gram, np.eye(len(comps)), atol=1e-6):
+        raise ValueError(
+            "components must have orthonormal rows (C C^T = I); max |C C^T - I| = "
+            f"{np.abs(gram - np.eye(len(comps))).max():.3g}"
+        )
     return mean + ((x - mean) @ comps.T) @ comps
 
 
@@ -61,17 +72,21 @@ def principal_angles(a: object, b: object) -> np.ndarray:
     """Principal angles, in degrees, between the column spaces of ``a`` and ``b`` (d x k).
 
     Orthonormalise both bases (QR); the cosines of the angles are the singular values of
-    ``Q_a^T Q_b``. Returns k angles in [0, 90], smallest first. The columns need not be
-    orthogonal (the weights of a linear autoencoder are not).
+    ``Q_a^T Q_b``, and the sines those of ``Q_b - Q_a Q_a^T Q_b``. An angle whose cosine
+    is near 1 is taken from its sine (arccos of a number near 1 loses half the digits:
+    its resolution is about 1e-6 degrees), the others from their cosine, as in
+    Knyazev and Argentati (2002) and ``scipy.linalg.subspace_angles``. Returns k angles
+    in [0, 90], smallest first. The columns need not be orthogonal (the weights of a
+    linear autoencoder are not).
 
     Raises ``ValueError`` unless both are finite 2-D arrays of the same shape with
-    d >= k and full column rank.
+    d >= k >= 1 and full column rank.
     """
     a = as_array(a, "a", ndim=2).astype(np.float64)
     b = as_array(b, "b", ndim=2).astype(np.float64)
-    if a.shape != b.shape or a.shape[0] < a.shape[1]:
+    if a.shape != b.shape or a.shape[0] < a.shape[1] or a.shape[1] < 1:
         raise ValueError(
-            f"a and b must both be d x k with d >= k, got {a.shape} and {b.shape}"
+            f"a and b must both be d x k with d >= k >= 1, got {a.shape} and {b.shape}"
         )
     qa, ra = np.linalg.qr(a)
     qb, rb = np.linalg.qr(b)
@@ -79,8 +94,12 @@ def principal_angles(a: object, b: object) -> np.ndarray:
         diag = np.abs(np.diag(r))
         if diag.min() <= 1e-10 * max(diag.max(), 1e-300):
             raise ValueError(f"{name} must have full column rank")
-    cos = np.linalg.svd(qa.T @ qb, compute_uv=False)
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    cross = qa.T @ qb
+    cos = np.linalg.svd(cross, compute_uv=False)  # largest first: smallest angle first
+    sin = np.linalg.svd(qb - qa @ cross, compute_uv=False)[::-1]  # smallest first
+    angles = np.where(cos**2 >= 0.5, np.arcsin(np.clip(sin, 0.0, 1.0)),
+                      np.arccos(np.clip(cos, 0.0, 1.0)))
+    return np.degrees(angles)
 
 
 def conv_transpose_output_size(n: int, k: int, s: int = 1, padding: str = "valid") -> int:
@@ -105,8 +124,9 @@ def conv2d_transpose(
     ``H*stride`` rows, cutting ``max(kh - stride, 0) // 2`` from the top as TensorFlow does
     (likewise for columns).
 
-    Raises ``ValueError`` for wrong ranks, mismatched channels, a bias of the wrong
-    length, a non-positive stride or an unknown padding.
+    Like the Keras layer without ``output_padding`` and ``dilation_rate`` (not
+    implemented). Raises ``ValueError`` for wrong ranks, empty axes, mismatched
+    channels, a bias of the wrong length, a non-positive stride or an unknown padding.
     """
     x = as_array(x, "x", ndim=4)
     w = as_array(w, "w", ndim=4)
@@ -117,6 +137,11 @@ def conv2d_transpose(
         raise ValueError(
             f"w (kh x kw x C_out x C_in = {w.shape}) expects {w.shape[3]} input channels, "
             f"x (N x H x W x C = {x.shape}) has {x.shape[3]}"
+        )
+    if min(x.shape) < 1 or min(w.shape) < 1:
+        raise ValueError(
+            f"x (N x H x W x C = {x.shape}) and w (kh x kw x C_out x C_in = {w.shape}) "
+            "must have no empty axis"
         )
     n, h, wd, _ = x.shape
     kh, kw, cout, _ = w.shape
@@ -152,7 +177,8 @@ def gaussian_kl(
     ``0.5 * sum(mu^2 + e^logvar - logvar - 1)``.
 
     Raises ``ValueError`` for non-finite input or shapes that do not broadcast to
-    ``mu``'s shape (at least 1-D).
+    ``mu``'s shape (at least 1-D). Log-variances beyond about +-700 overflow ``exp`` in
+    float64 (the result is then ``inf``, with NumPy's RuntimeWarning).
     """
     mu = as_array(mu, "mu", ndim=(1, 2), kinds="iuf").astype(np.float64)
     arrays = {}

@@ -40,6 +40,10 @@ def test_pca_rejects_bad_input():
         autoencoder.pca_svd(np.array([[0.0, np.nan], [1.0, 2.0]]))
     with pytest.raises(ValueError, match="components k x d"):
         autoencoder.pca_reconstruct(np.zeros((3, 4)), np.zeros(4), np.zeros((2, 5)))
+    with pytest.raises(ValueError, match="at least 1 column"):
+        autoencoder.pca_svd(np.zeros((3, 0)))
+    with pytest.raises(ValueError, match="orthonormal rows"):
+        autoencoder.pca_reconstruct(np.zeros((3, 4)), np.zeros(4), 2 * np.eye(4)[:1])
 
 
 # --- principal angles -----------------------------------------------------------------------
@@ -53,6 +57,21 @@ def test_principal_angles_match_scipy_and_ignore_basis():
     np.testing.assert_allclose(autoencoder.principal_angles(e[:, :1], e[:, 1:2]), [90.0])
 
 
+def test_principal_angles_known_angles_including_tiny_ones():
+    """Subspaces built with known angles, from 1e-9 to 89.9 degrees, in a random basis."""
+    want = np.array([1e-9, 1e-4, 30.0, 60.0, 89.9])
+    t = np.radians(want)
+    q, _ = np.linalg.qr(RNG.standard_normal((12, 12)))  # a random orthonormal frame
+    a = q[:, :5] @ RNG.standard_normal((5, 5))  # a non-orthogonal basis of span(q_0..q_4)
+    b = q[:, :5] * np.cos(t) + q[:, 5:10] * np.sin(t)
+    got = autoencoder.principal_angles(a, b)
+    np.testing.assert_allclose(got, want, rtol=1e-3)  # arccos alone: 1e-6 degrees off
+    # independent reference: SciPy (also sine-based for small angles; it rounds the
+    # 1e-9-degree angle to 0 here, so the smallest angles are compared absolutely)
+    ref = np.sort(np.degrees(scipy.linalg.subspace_angles(a, b)))
+    np.testing.assert_allclose(got, ref, rtol=1e-8, atol=1e-8)
+
+
 def test_principal_angles_reject_bad_input():
     with pytest.raises(ValueError, match="d x k with d >= k"):
         autoencoder.principal_angles(np.zeros((5, 2)), np.zeros((5, 3)))
@@ -62,6 +81,8 @@ def test_principal_angles_reject_bad_input():
         autoencoder.principal_angles(np.ones((5, 2)), RNG.standard_normal((5, 2)))
     with pytest.raises(ValueError, match="a must have 2 dimensions"):
         autoencoder.principal_angles(np.ones(5), np.ones(5))
+    with pytest.raises(ValueError, match="d >= k >= 1"):
+        autoencoder.principal_angles(np.ones((5, 0)), np.ones((5, 0)))
 
 
 # --- transposed convolution -----------------------------------------------------------------
@@ -100,16 +121,24 @@ def test_conv2d_transpose_sizes_and_bias():
     assert autoencoder.conv_transpose_output_size(7, 1, 3, "valid") == 21
 
 
-def test_conv2d_transpose_matches_keras():
+@pytest.mark.parametrize("pad", ["same", "valid"])
+@pytest.mark.parametrize("s", [1, 2, 3, 4])
+def test_conv2d_transpose_matches_keras(s, pad):
+    """Keras's Conv2DTranspose over kernels square and not, smaller and larger than the
+    stride, on a non-square input, with a random non-zero bias."""
     import keras
 
     x = RNG.standard_normal((2, 5, 6, 3)).astype(np.float32)
-    for k, s, pad in [(3, 2, "same"), (4, 2, "same"), (3, 2, "valid"), (2, 3, "valid")]:
+    for k in [(1, 1), (2, 2), (3, 3), (2, 3), (5, 2), (4, 4)]:
         layer = keras.layers.Conv2DTranspose(4, k, strides=s, padding=pad)
+        layer.build(x.shape)
+        w = RNG.standard_normal(layer.kernel.shape).astype(np.float32)
+        b = RNG.standard_normal(4).astype(np.float32)
+        layer.set_weights([w, b])
         ref = np.asarray(layer(x))
-        w, b = layer.get_weights()
         ours = autoencoder.conv2d_transpose(x, w, b, s, pad)
-        np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-5)
+        assert ours.shape == ref.shape, (k, s, pad)
+        np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-4, err_msg=str(k))
 
 
 def test_conv2d_transpose_rejects_bad_input():
@@ -124,13 +153,37 @@ def test_conv2d_transpose_rejects_bad_input():
         autoencoder.conv2d_transpose(x, w, stride=0)
     with pytest.raises(ValueError, match="one value per output channel"):
         autoencoder.conv2d_transpose(x, w, b=np.zeros(3))
+    with pytest.raises(ValueError, match="no empty axis"):
+        autoencoder.conv2d_transpose(np.zeros((1, 0, 4, 3)), w)
 
 
 # --- KL divergence --------------------------------------------------------------------------
-def test_gaussian_kl_closed_form_and_special_cases():
+def _kl_quadrature(m, lv, mp, lvp):
+    """KL(N(m, e^lv) || N(mp, e^lvp)) in one dimension by numerical integration."""
+    from scipy import integrate, stats
+
+    q = stats.norm(m, np.exp(0.5 * lv))
+    p = stats.norm(mp, np.exp(0.5 * lvp))
+    lo, hi = q.ppf(1e-13), q.isf(1e-13)
+    val, _ = integrate.quad(lambda z: q.pdf(z) * (q.logpdf(z) - p.logpdf(z)), lo, hi,
+                            epsabs=1e-13, epsrel=1e-11, limit=200)
+    return val
+
+
+def test_gaussian_kl_matches_quadrature():
+    mu, lv = RNG.standard_normal((4, 3)) * 1.5, RNG.uniform(-3, 2, (4, 3))
+    mp, lvp = RNG.standard_normal(3), RNG.uniform(-1, 1, 3)
+    want = [sum(_kl_quadrature(mu[i, j], lv[i, j], mp[j], lvp[j]) for j in range(3))
+            for i in range(4)]
+    np.testing.assert_allclose(autoencoder.gaussian_kl(mu, lv, mp, lvp), want, rtol=1e-8)
+    # the default is the standard-normal prior
+    want0 = [sum(_kl_quadrature(mu[i, j], lv[i, j], 0.0, 0.0) for j in range(3))
+             for i in range(4)]
+    np.testing.assert_allclose(autoencoder.gaussian_kl(mu, lv), want0, rtol=1e-8)
+
+
+def test_gaussian_kl_special_cases():
     mu, lv = RNG.standard_normal((5, 3)), RNG.standard_normal((5, 3))
-    want = 0.5 * np.sum(mu**2 + np.exp(lv) - lv - 1, axis=1)
-    np.testing.assert_allclose(autoencoder.gaussian_kl(mu, lv), want)
     np.testing.assert_allclose(autoencoder.gaussian_kl(mu, lv, mu, lv), 0.0, atol=1e-12)
     # one dimension: log(s/sigma) + (sigma^2 + (mu-m)^2) / (2 s^2) - 1/2
     got = autoencoder.gaussian_kl([1.0], [np.log(4.0)], [0.0], [0.0])
