@@ -63,9 +63,11 @@ def distributed_train(
     are the first ``steps * global_batch`` images in order.
 
     With ``checkpoint_dir``, a ``tf.train.CheckpointManager`` there saves the weights,
-    the optimiser and the step after every step and the run first resumes from the
-    latest checkpoint (skipping the batches already done); in a multi-worker cluster only
-    the chief (worker 0) writes there, the others write to a temporary directory.
+    the optimiser and the step after every step, and the run first resumes from the
+    latest checkpoint there (skipping the batches already done). In a multi-worker cluster
+    every worker saves (the save is collective) but only the chief (worker 0) writes to
+    ``checkpoint_dir``, the others to a temporary directory; all restore from
+    ``checkpoint_dir``, which on real hosts must be a shared file system.
     ``after_step(k)`` is called after step ``k`` (1-based) is done and saved. ``losses``
     holds the losses of the steps run by this call.
 
@@ -101,9 +103,9 @@ def distributed_train(
     if checkpoint_dir is not None:
         optimizer.build(model.trainable_variables)
         checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, step=done)
+        checkpoint.restore(tf.train.latest_checkpoint(str(checkpoint_dir)))
         manager = tf.train.CheckpointManager(
             checkpoint, _checkpoint_dir(strategy, str(checkpoint_dir)), max_to_keep=2)
-        checkpoint.restore(manager.latest_checkpoint)
     start = int(done.numpy())
     data = tf.data.Dataset.from_tensor_slices((x[:n], y[:n])).batch(global_batch)
     data = data.skip(start)
