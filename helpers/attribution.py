@@ -36,7 +36,12 @@ def logits_model(model: keras.Model, layer: str = "dense2") -> keras.Model:
     names = [lay.name for lay in getattr(model, "layers", [])]
     if layer not in names:
         raise ValueError(f"model has no layer {layer!r}; its layers are {names}")
-    return keras.Model(model.inputs, model.get_layer(layer).output)
+    return keras.Model(_single(model.inputs), model.get_layer(layer).output)
+
+
+def _single(inputs: list) -> object:
+    """One input tensor as itself (Keras warns when a list meets a tensor)."""
+    return inputs[0] if len(inputs) == 1 else inputs
 
 
 def _images(x: object) -> np.ndarray:
@@ -164,7 +169,8 @@ def grad_cam(model: keras.Model, x: object, target: object, layer: str) -> np.nd
     if len(model.get_layer(layer).output.shape) != 4:
         raise ValueError(f"layer {layer!r} must output N x h x w x channels, got "
                          f"{model.get_layer(layer).output.shape}")
-    both = keras.Model(model.inputs, [model.get_layer(layer).output, model.outputs[0]])
+    both = keras.Model(_single(model.inputs),
+                       [model.get_layer(layer).output, model.outputs[0]])
     with tf.GradientTape() as tape:
         maps, out = both(tf.convert_to_tensor(x), training=False)
         _check_classes(target, int(out.shape[-1]))
