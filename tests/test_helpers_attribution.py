@@ -232,3 +232,17 @@ def test_rank_correlation_against_scipy():
         attribution.rank_correlation(a, a[:2])
     with pytest.raises(ValueError, match="mask must be boolean"):
         attribution.rank_correlation(a, b, mask.astype(int))
+
+
+def test_article_cnn_with_a_softmax_layer_computes_the_same_function():
+    from helpers import models
+
+    plain = models.article_cnn()
+    split = models.article_cnn(softmax_layer=True)
+    split.set_weights(plain.get_weights())
+    x = RNG.random((3, 28, 28, 1)).astype(np.float32)
+    np.testing.assert_allclose(split(x), plain(x), rtol=1e-5, atol=1e-7)
+    logits = np.asarray(attribution.logits_model(split)(x))
+    soft = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    np.testing.assert_allclose(soft, plain(x), rtol=1e-5, atol=1e-7)
+    assert [lay.name for lay in split.layers][-2:] == ["dense2", "softmax"]
