@@ -1,6 +1,6 @@
 # Setup: in Google Colab, install this book's small `helpers` package (only
-# it: Colab's own TensorFlow, NumPy, scikit-image and OpenCV stay as they are).
-# Elsewhere: nothing.
+# it: Colab's own TensorFlow, NumPy, scikit-image and OpenCV stay as they
+# are). Elsewhere: nothing.
 import importlib
 import os
 import subprocess
