@@ -11,6 +11,7 @@ notebooks computed; a notebook that adds a figure adds a row.
 
 from __future__ import annotations
 
+import html
 import json
 import posixpath
 from pathlib import Path
@@ -115,7 +116,7 @@ class HeadlineFigures(SphinxDirective):
             lines = tables.setdefault(posixpath.dirname(entry), [])
             for row in collect(path):
                 desc = row["desc"] or row["name"]
-                what = f"{{abbr}}`{escape(desc)} ({row['name']})`"
+                what = f'<abbr title="{row["name"]}">{escape(html.escape(desc))}</abbr>'
                 value = f"{row['value']} {row['unit']}".strip() or "—"
                 goal = row["goal"]
                 if goal:
@@ -124,7 +125,7 @@ class HeadlineFigures(SphinxDirective):
                 anchor = nodes.make_id(row["section"]) if row["section"] else ""
                 target = f"{href}#{anchor}" if anchor else href
                 where = row["section"] or entry
-                link = f'<a href="{target}">{escape(where)}</a>'
+                link = f'<a href="{target}">{escape(html.escape(where))}</a>'
                 lines.append(f"| {what} | {escape(value)} | {escape(goal) or '—'} | {link} |")
         result: list[nodes.Node] = []
         for folder, lines in tables.items():
