@@ -83,6 +83,7 @@ def collect(notebook: Path) -> list[dict[str, str]]:
                 )
                 row["goal"] = meta.get("target", "")
                 row["kind"] = meta.get("kind", "target")
+                row["met"] = meta.get("met", True)
     return list(rows.values())
 
 
@@ -120,7 +121,9 @@ class HeadlineFigures(SphinxDirective):
                 value = f"{row['value']} {row['unit']}".strip() or "—"
                 goal = row["goal"]
                 if goal:
-                    goal = f"{goal} ({KIND_WORDS.get(row['kind'], row['kind'])})"
+                    kind = KIND_WORDS.get(row["kind"], row["kind"])
+                    missed = "" if row.get("met", True) else ", **not met**"
+                    goal = f"{goal} ({kind}{missed})"
                 href = posixpath.relpath(f"{entry}.html", here)
                 anchor = nodes.make_id(row["section"]) if row["section"] else ""
                 target = f"{href}#{anchor}" if anchor else href

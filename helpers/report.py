@@ -172,7 +172,12 @@ def figure(
 
 
 def check(
-    name: str, value: float | int, op: str, goal: float | int, kind: str = "target"
+    name: str,
+    value: float | int,
+    op: str,
+    goal: float | int,
+    kind: str = "target",
+    met: bool = True,
 ) -> None:
     """Assert that figure ``name`` meets its goal (``value op goal``) and say so.
 
@@ -181,6 +186,11 @@ def check(
     ``✓ checked: <description or name> ≥ goal`` (deterministic, so nbval compares it);
     raises :class:`AssertionError` naming the figure, its value and its goal when the goal
     is missed.
+
+    A target the book sets but does not reach is recorded with ``met=False``: then the
+    check asserts that the goal is *missed* (so a run that reaches it fails, and the text
+    that says "missed" gets revisited) and shows ``✗ goal not met: ... ≥ goal``; the page
+    *Results at a glance* marks it as not met.
 
     Raises
     ------
@@ -191,16 +201,20 @@ def check(
         raise ValueError(f"op must be one of {sorted(_OPS)}, got {op!r}")
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if not isinstance(met, bool):
+        raise ValueError(f"met must be True or False, got {met!r}")
     value = _check_number(value, "value")
     goal = _check_number(goal, "goal")
-    if not _OPS[op](value, goal):
-        raise AssertionError(f"{name} = {value!r} misses its goal {op} {goal!r}")
+    if _OPS[op](value, goal) != met:
+        verb = "misses its goal" if met else "now meets the goal it was said to miss:"
+        raise AssertionError(f"{name} = {value!r} {verb} {op} {goal!r}")
     desc, unit = _DESCRIBED.get(name, (name, ""))
     target = f"{_SHOWN[op]} {format_value(goal)} {unit}".strip()
-    _display(
-        {"text/plain": _wrap(f"✓ checked: {desc} {target}")},
-        {METADATA_KEY: {"goal": name, "target": target, "kind": kind}},
-    )
+    shown = "✓ checked" if met else "✗ goal not met"
+    meta = {"goal": name, "target": target, "kind": kind}
+    if not met:
+        meta["met"] = False
+    _display({"text/plain": _wrap(f"{shown}: {desc} {target}")}, {METADATA_KEY: meta})
 
 
 def verify(claim: str, condition: bool) -> None:

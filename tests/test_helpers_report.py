@@ -73,6 +73,19 @@ def test_figure_with_description(shown):
     assert check_meta["book"]["kind"] == "sanity"
 
 
+def test_check_records_a_missed_goal(shown):
+    """met=False shows the miss, and fails once the goal is reached."""
+    report.figure("lead_db", 0.91, ".2f", desc="lead", unit="dB")
+    report.check("lead_db", 0.91, ">=", 2, met=False)
+    data, meta = shown[-1]
+    assert data == {"text/plain": "✗ goal not met: lead ≥ 2 dB"}
+    assert meta["book"]["met"] is False
+    with pytest.raises(AssertionError, match="now meets the goal"):
+        report.check("lead_db", 2.1, ">=", 2, met=False)
+    with pytest.raises(ValueError, match="met must be"):
+        report.check("lead_db", 0.91, ">=", 2, met=1)
+
+
 def test_check_wraps_to_the_column(shown):
     report.figure("long_one", 1, desc="a description " * 8)
     report.check("long_one", 1, "==", 1, kind="exact")
