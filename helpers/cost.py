@@ -111,13 +111,15 @@ def profiler_flops(model: keras.Model, input_shape: Sequence[int]) -> int:
     The model is traced for a batch of one, its variables frozen to constants, and
     ``tf.compat.v1.profiler`` sums the FLOPs TensorFlow registers per op: 2 per MAC for
     plain convolutions and matrix products, 1 per bias addition, the window size per pooled
-    value, 5 per softmax output. Element-wise activations (ReLU, sigmoid, tanh) count 0,
-    and a loop (a non-unrolled LSTM) is counted once, not once per step.
+    value, 5 per softmax output. Element-wise activations (ReLU, sigmoid, tanh) count 0.
+    A recurrent layer must be unrolled (``unroll=True``): the profiler sees the body of a
+    loop once, not once per step, so a non-unrolled LSTM would be undercounted silently.
 
     Raises ``ValueError`` unless ``input_shape`` is a sequence of positive ints, for a layer
     the profiler miscounts or skips (a dilated convolution is counted as the larger
-    space-to-batch convolution, a grouped one as 0; any type outside plain Conv2D, Dense,
-    pooling, LSTM and shape/activation layers), and if the profiler finds no FLOPs at all.
+    space-to-batch convolution, a grouped one as 0, a non-unrolled LSTM as one step; any
+    type outside plain Conv2D, Dense, pooling, unrolled LSTM and shape/activation layers),
+    and if the profiler finds no FLOPs at all.
     """
     import tensorflow as tf
     from tensorflow.python.framework.convert_to_constants import (
@@ -136,6 +138,9 @@ def profiler_flops(model: keras.Model, input_shape: Sequence[int]) -> int:
         if kind == "Conv2D" and (layer.groups != 1 or any(d != 1 for d in layer.dilation_rate)):
             raise ValueError(f"layer {layer.name}: the profiler miscounts grouped or dilated "
                              "convolutions (0 or the padded space-to-batch convolution)")
+        if kind == "LSTM" and not layer.unroll:
+            raise ValueError(f"layer {layer.name}: the profiler counts a loop's body once; "
+                             "build the LSTM with unroll=True to count every step")
     fn = tf.function(lambda x: model(x, training=False))
     concrete = fn.get_concrete_function(tf.TensorSpec((1, *shape), tf.float32))
     graph = convert_variables_to_constants_v2(concrete).graph

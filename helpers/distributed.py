@@ -17,6 +17,7 @@ import atexit
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -45,16 +46,24 @@ def distributed_train(
     seed: int = 1,
     *,
     model_fn: Callable[[], keras.Model] | None = None,
+    optimizer_fn: Callable[[], keras.optimizers.Optimizer] | None = None,
     divide_by: str = "global",
     checkpoint_dir: str | None = None,
+    checkpoint_every: int = 1,
     after_step: Callable[[int], None] | None = None,
-) -> tuple[list[np.ndarray], list[float]]:
-    """Train a fresh model for ``steps`` SGD steps under ``strategy`` with a custom loop;
-    return ``(weights, losses)``.
+    with_optimizer: bool = False,
+) -> tuple:
+    """Train a fresh model for ``steps`` steps under ``strategy`` with a custom loop;
+    return ``(weights, losses)``, or ``(weights, losses, optimizer_variables)`` with
+    ``with_optimizer=True``.
 
     The model is ``model_fn()`` (default :func:`helpers.models.article_cnn`), built after
     ``keras.utils.set_random_seed(seed)`` (which reseeds Python's, NumPy's and
-    TensorFlow's global generators). The same code serves one device,
+    TensorFlow's global generators). The optimiser is ``optimizer_fn()`` (default: plain
+    SGD with ``learning_rate``, which keeps no state besides its step counter; pass e.g.
+    ``lambda: keras.optimizers.SGD(0.05, momentum=0.9)`` for one with a slot per weight).
+    ``optimizer_variables`` are the optimiser's variables at the end (step counter,
+    learning rate, slots), as NumPy arrays. The same code serves one device,
     ``MirroredStrategy`` and ``MultiWorkerMirroredStrategy``: each replica computes the
     loss of its share of the global batch divided by the *global* batch size, Keras's
     optimiser sums the replicas' gradients (an all-reduce) and applies the same update on
@@ -63,16 +72,21 @@ def distributed_train(
     are the first ``steps * global_batch`` images in order.
 
     With ``checkpoint_dir``, a ``tf.train.CheckpointManager`` there saves the weights,
-    the optimiser and the step after every step, and the run first resumes from the
-    latest checkpoint there (skipping the batches already done). In a multi-worker cluster
-    every worker saves (the save is collective) but only the chief (worker 0) writes to
-    ``checkpoint_dir``, the others to a temporary directory; all restore from
-    ``checkpoint_dir``, which on real hosts must be a shared file system.
-    ``after_step(k)`` is called after step ``k`` (1-based) is done and saved. ``losses``
-    holds the losses of the steps run by this call.
+    the optimiser (its step counter and slots) and the step after every
+    ``checkpoint_every``-th step, and the run first resumes from the latest checkpoint
+    there (skipping the batches already done; a restore that leaves any of these objects
+    unmatched raises). Steps after the last checkpoint are lost when a run dies, and are
+    run again on resuming. In a multi-worker cluster every worker saves (the save is
+    collective) but only the chief (worker 0) writes to ``checkpoint_dir``, the others to
+    a temporary directory, removed at the end; all restore from ``checkpoint_dir``, which
+    on real hosts must be a shared file system (otherwise the workers resume from
+    different steps). ``after_step(k)`` is called after step ``k`` (1-based) is done (and
+    saved, if it is a checkpoint step). ``losses`` holds the losses of the steps run by
+    this call.
 
-    Raises ``ValueError`` for non-positive ``steps``/``global_batch``, too few images,
-    ``x``/``y`` of the wrong rank, or ``divide_by`` other than ``"global"``/``"replica"``.
+    Raises ``ValueError`` for non-positive ``steps``/``global_batch``/``checkpoint_every``,
+    too few images, ``x``/``y`` of the wrong rank, or ``divide_by`` other than
+    ``"global"``/``"replica"``.
     """
     import keras
     import tensorflow as tf
@@ -81,6 +95,7 @@ def distributed_train(
 
     steps = check_positive_int(steps, "steps")
     global_batch = check_positive_int(global_batch, "global_batch")
+    checkpoint_every = check_positive_int(checkpoint_every, "checkpoint_every")
     if divide_by not in ("global", "replica"):
         raise ValueError(f"divide_by must be 'global' or 'replica', got {divide_by!r}")
     x = as_array(x, "x", ndim=4, kinds="f").astype(np.float32)
@@ -96,16 +111,19 @@ def distributed_train(
     keras.utils.set_random_seed(seed)
     with strategy.scope():
         model = (model_fn or models.article_cnn)()
-        optimizer = keras.optimizers.SGD(learning_rate)
+        optimizer = (optimizer_fn or (lambda: keras.optimizers.SGD(learning_rate)))()
         loss_fn = keras.losses.SparseCategoricalCrossentropy(reduction=None)
         done = tf.Variable(0, dtype=tf.int64, trainable=False)
-    manager = None
+    manager, own_dir = None, None
     if checkpoint_dir is not None:
-        optimizer.build(model.trainable_variables)
+        optimizer.build(model.trainable_variables)  # its slots exist before the restore
         checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, step=done)
-        checkpoint.restore(tf.train.latest_checkpoint(str(checkpoint_dir)))
-        manager = tf.train.CheckpointManager(
-            checkpoint, _checkpoint_dir(strategy, str(checkpoint_dir)), max_to_keep=2)
+        latest = tf.train.latest_checkpoint(str(checkpoint_dir))
+        if latest is not None:
+            checkpoint.restore(latest).assert_existing_objects_matched()
+        save_dir = _checkpoint_dir(strategy, str(checkpoint_dir))
+        own_dir = None if save_dir == str(checkpoint_dir) else save_dir
+        manager = tf.train.CheckpointManager(checkpoint, save_dir, max_to_keep=2)
     start = int(done.numpy())
     data = tf.data.Dataset.from_tensor_slices((x[:n], y[:n])).batch(global_batch)
     data = data.skip(start)
@@ -121,16 +139,24 @@ def distributed_train(
         return loss
 
     losses = []
-    for k, (xb, yb) in enumerate(strategy.experimental_distribute_dataset(data), start + 1):
-        per_replica = strategy.run(step, args=(xb, yb))
-        scale = divisor / global_batch
-        losses.append(float(strategy.reduce("SUM", per_replica, axis=None)) * scale)
-        if manager is not None:
-            done.assign(k)
-            manager.save(checkpoint_number=k)
-        if after_step is not None:
-            after_step(k)
-    return [keras.ops.convert_to_numpy(w) for w in model.weights], losses
+    try:
+        batches = strategy.experimental_distribute_dataset(data)
+        for k, (xb, yb) in enumerate(batches, start + 1):
+            per_replica = strategy.run(step, args=(xb, yb))
+            scale = divisor / global_batch
+            losses.append(float(strategy.reduce("SUM", per_replica, axis=None)) * scale)
+            if manager is not None and k % checkpoint_every == 0:
+                done.assign(k)
+                manager.save(checkpoint_number=k)
+            if after_step is not None:
+                after_step(k)
+    finally:
+        if own_dir is not None:
+            shutil.rmtree(own_dir, ignore_errors=True)
+    weights = [keras.ops.convert_to_numpy(w) for w in model.weights]
+    if with_optimizer:
+        return weights, losses, [keras.ops.convert_to_numpy(v) for v in optimizer.variables]
+    return weights, losses
 
 
 def _checkpoint_dir(strategy: tf.distribute.Strategy, directory: str) -> str:
@@ -203,13 +229,26 @@ def _stop_all_at_exit() -> None:
     _stop(list(_RUNNING), grace=2.0)
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Ask Linux to SIGKILL this child when its parent dies (PR_SET_PDEATHSIG)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
+#: Run in a new, single-threaded Python process *before* the worker's command (on Linux):
+#: ask the kernel for SIGKILL when the parent dies (``PR_SET_PDEATHSIG`` = 1), exit if the
+#: parent already died before that (the signal would never come), then ``exec`` the
+#: command, which keeps the request. This replaces ``Popen(preexec_fn=...)``, which is
+#: unsafe in a multithreaded parent such as TensorFlow's: code run between ``fork`` and
+#: ``exec`` can deadlock on a lock another thread held.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    os._exit(1)\n"
+    "os.execvp(sys.argv[2], sys.argv[2:])\n"
+)
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+
+def _launcher(cmd: Sequence[str]) -> list[str]:
+    """``cmd``, behind the parent-death guard on Linux."""
+    if not sys.platform.startswith("linux"):
+        return list(cmd)
+    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *cmd]
 
 
 @contextlib.contextmanager
@@ -220,7 +259,9 @@ def worker_processes(
 
     Use as ``with worker_processes(cmds, envs) as procs: wait_all(procs, timeout)``. Each
     process starts in a process group of its own and, on Linux, is killed by the kernel
-    when its parent dies (a killed notebook kernel included). On leaving the block --
+    when its parent dies (a killed notebook kernel included; strictly, when the parent
+    *thread* that started it ends, so call this from a thread that outlives the workers,
+    such as the main thread). On leaving the block --
     normally, by an exception, or by an interrupt -- every group still running is
     terminated (killed after 5 s); an :mod:`atexit` hook does the same if the Python
     process ends first. Each process's stdout and stderr go to a temporary file, read by
@@ -237,9 +278,9 @@ def worker_processes(
         for cmd, env in zip(commands, envs, strict=True):
             log = tempfile.TemporaryFile(mode="w+")
             try:
-                p = subprocess.Popen(list(cmd), env={**os.environ, **env}, stdout=log,
+                p = subprocess.Popen(_launcher(cmd), env={**os.environ, **env}, stdout=log,
                                      stderr=subprocess.STDOUT, text=True,
-                                     start_new_session=True, preexec_fn=_die_with_parent)
+                                     start_new_session=True)
             except BaseException:
                 log.close()
                 raise
@@ -258,22 +299,30 @@ def _output(p: subprocess.Popen) -> str:
     return p.log.read()  # type: ignore[attr-defined]
 
 
-def wait_all(procs: Sequence[subprocess.Popen], timeout: float = 120.0) -> list[str]:
+def wait_all(procs: Sequence[subprocess.Popen], timeout: float = 120.0,
+             fail_fast: bool = True) -> list[str]:
     """Wait for every process (``timeout`` seconds in all) and return their outputs.
 
-    All processes are polled together, so a failure is reported as soon as it happens:
-    ``RuntimeError`` names the first process that exited with a non-zero code, gives the
-    code (negative: killed by that signal) and the end of its output. ``TimeoutError``
-    (with the end of every output) if they take longer than ``timeout``; the caller's
-    :func:`worker_processes` block then stops them.
+    With ``fail_fast`` (the default) all processes are polled together, so a failure is
+    reported as soon as it happens: ``RuntimeError`` names the first process that exited
+    with a non-zero code, gives the code (negative: killed by that signal) and the end of
+    its output. With ``fail_fast=False`` it waits until every process has ended, whatever
+    the exit codes, and returns the outputs (the codes are in ``p.returncode``): this
+    shows what the survivors of a failure do on their own. ``TimeoutError`` (with the end
+    of every output) if they take longer than ``timeout``; the caller's
+    :func:`worker_processes` block then stops them. Raises ``ValueError`` for a
+    non-positive ``timeout``.
     """
+    if not timeout > 0:
+        raise ValueError(f"timeout must be positive, got {timeout!r}")
     end = time.monotonic() + timeout
     while True:
         for i, p in enumerate(procs):
             code = p.poll()
-            if code is not None and code != 0:
+            if fail_fast and code is not None and code != 0:
                 raise RuntimeError(f"worker {i} exited with {code}:\n{_output(p)[-2000:]}")
-        if all(p.poll() == 0 for p in procs):
+        codes = [p.poll() for p in procs]
+        if all(c == 0 for c in codes) or (not fail_fast and None not in codes):
             return [_output(p) for p in procs]
         if time.monotonic() > end:
             tails = "\n".join(f"--- worker {i}:\n{_output(p)[-800:]}"

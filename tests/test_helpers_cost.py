@@ -98,6 +98,19 @@ def test_profiler_flops_refuses_convolutions_it_miscounts(kwargs):
         cost.profiler_flops(odd, (8, 8, 4))
 
 
+def test_profiler_flops_counts_every_step_of_an_unrolled_lstm_and_refuses_a_loop():
+    import keras
+
+    def lstm(unroll):
+        return keras.Sequential([keras.Input((3, 2)), keras.layers.LSTM(4, unroll=unroll)])
+
+    # T = 3 steps of 4U(D + U) MACs, and 12U element-wise FLOPs per step (the notebook's
+    # convention: two gate additions, 8U, and the cell update, 4U)
+    assert cost.profiler_flops(lstm(True), (3, 2)) == 3 * (2 * 4 * 4 * (2 + 4) + 12 * 4)
+    with pytest.raises(ValueError, match="unroll=True"):
+        cost.profiler_flops(lstm(False), (3, 2))
+
+
 def test_silenced_stderr_restores_the_descriptor(capfd):
     with cost.silenced_stderr():
         os.write(2, b"hidden\n")
