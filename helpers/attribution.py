@@ -1,10 +1,14 @@
 """Attribution maps of an image classifier and their evaluation.
 
 - :func:`logits_model` -- the model that stops at the class scores (before the softmax);
-- :func:`saliency`, :func:`gradient_times_input`, :func:`integrated_gradients`,
-  :func:`grad_cam`, :func:`occlusion` -- attribution maps;
+- :func:`gradient`, :func:`saliency`, :func:`gradient_times_input`,
+  :func:`integrated_gradients`, :func:`grad_cam`, :func:`occlusion` -- attribution maps;
 - :func:`reinitialise` -- the cascading weight randomisation of the sanity check;
 - :func:`rank_correlation` -- Spearman correlation of two maps, optionally on a mask;
+  :func:`map_similarity` -- the same on one stated footing, signed or ``|map|``;
+  :func:`constant_maps` -- the maps for which no correlation exists;
+- :func:`same_order` -- whether two maps rank the pixels identically (then they are
+  one control, not two);
 - :func:`deletion_curves`, :func:`insertion_curves`, :func:`curve_auc` -- deleting or
   inserting pixels in the order a map gives.
 
@@ -81,15 +85,24 @@ def _class_gradient(
     return picked.numpy(), tape.gradient(picked, xt).numpy()
 
 
-def saliency(scores: keras.Model, x: object, target: object) -> np.ndarray:
-    """Vanilla gradient saliency: ``|d s_c / d x|`` (Simonyan et al. 2014), N x H x W x C.
+def gradient(scores: keras.Model, x: object, target: object) -> np.ndarray:
+    """The signed gradient ``d s_c / d x`` of the target class's score, N x H x W x C.
 
     ``scores`` maps images to class scores (logits); ``target`` gives one class per image.
     Raises ``ValueError`` for ``x`` that is not a non-empty float N x H x W x C array or
     ``target`` that is not one valid integer class per image.
     """
     x = _images(x)
-    return np.abs(_class_gradient(scores, x, _targets(target, len(x)))[1])
+    return _class_gradient(scores, x, _targets(target, len(x)))[1]
+
+
+def saliency(scores: keras.Model, x: object, target: object) -> np.ndarray:
+    """Vanilla gradient saliency: ``|d s_c / d x|`` (Simonyan et al. 2014), N x H x W x C.
+
+    Unsigned by definition: the absolute value of :func:`gradient`, with its arguments
+    and errors.
+    """
+    return np.abs(gradient(scores, x, target))
 
 
 def gradient_times_input(scores: keras.Model, x: object, target: object) -> np.ndarray:
@@ -281,6 +294,69 @@ def rank_correlation(a: object, b: object, mask: object | None = None) -> np.nda
         rp, rq = rankdata(p) - (len(p) + 1) / 2, rankdata(q) - (len(q) + 1) / 2
         out.append(float(rp @ rq / np.sqrt((rp @ rp) * (rq @ rq))))
     return np.array(out)
+
+
+def map_similarity(a: object, b: object, *, signed: bool,
+                   mask: object | None = None) -> np.ndarray:
+    """Spearman correlation of two sets of maps on one footing, image by image.
+
+    ``signed=True`` compares the maps as they are, ``signed=False`` their absolute values
+    (both sides: ``|a|`` with ``|b|``); ``mask`` as in :func:`rank_correlation`, whose NaN
+    rule applies. An unsigned map (saliency, Grad-CAM) has no sign to compare, so
+    ``signed=True`` refuses a side without a single negative value.
+
+    Raises ``ValueError`` for ``signed`` that is not a bool, or ``signed=True`` with a
+    side that is non-negative everywhere, besides the errors of :func:`rank_correlation`.
+    """
+    if not isinstance(signed, bool):
+        raise ValueError(f"signed must be True or False, got {signed!r}")
+    a = as_array(a, "a", kinds="iuf")
+    b = as_array(b, "b", kinds="iuf")
+    if signed:
+        for name, m in (("a", a), ("b", b)):
+            if not np.any(m < 0):
+                raise ValueError(f"{name} has no negative value: an unsigned map cannot "
+                                 "be compared as signed; use signed=False")
+        return rank_correlation(a, b, mask)
+    return rank_correlation(np.abs(a), np.abs(b), mask)
+
+
+def constant_maps(maps: object, mask: object | None = None) -> np.ndarray:
+    """For each of N maps, whether it is constant on the kept pixels (all of them, or
+    those where ``mask`` is true): no rank correlation exists for such a map, and it
+    ranks no pixel above another (an all-zero Grad-CAM map, for example).
+
+    Raises ``ValueError`` for fewer than 2 dimensions or a mask that is not boolean of
+    the maps' shape.
+    """
+    m = as_array(maps, "maps", kinds="iuf")
+    if m.ndim < 2:
+        raise ValueError(f"maps must be N x ..., got shape {m.shape}")
+    keep = np.ones(m.shape, bool) if mask is None else np.asarray(mask)
+    if keep.dtype != bool or keep.shape != m.shape:
+        raise ValueError(f"mask must be boolean of shape {m.shape}, got {keep.dtype} "
+                         f"{keep.shape}")
+    out = []
+    for p, k in zip(m.reshape(len(m), -1), keep.reshape(len(m), -1), strict=True):
+        p = p[k]
+        out.append(len(p) == 0 or bool(np.all(p == p[0])))
+    return np.array(out, bool)
+
+
+def same_order(a: object, b: object) -> np.ndarray:
+    """For each of N pairs of maps, whether they rank the pixels in the same order
+    (decreasing value, ties by position, as :func:`deletion_curves` does): two such maps
+    give the same deletion and insertion curves, so they are one control, not two. A map
+    and a positive multiple of it are in the same order.
+
+    Raises ``ValueError`` for shapes that differ or fewer than 2 dimensions.
+    """
+    a = as_array(a, "a", kinds="iuf")
+    b = as_array(b, "b", kinds="iuf")
+    if a.shape != b.shape or a.ndim < 2:
+        raise ValueError(f"a and b must have the same shape N x ..., got {a.shape} and {b.shape}")
+    order = [np.argsort(-m.reshape(len(m), -1), axis=1, kind="stable") for m in (a, b)]
+    return np.all(order[0] == order[1], axis=1)
 
 
 def _maps(attributions: object, x: np.ndarray) -> np.ndarray:

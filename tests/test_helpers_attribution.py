@@ -31,6 +31,7 @@ def test_gradient_methods_on_a_linear_model(linear_scores):
     x = RNG.normal(size=(2, 4, 5, 1)).astype(np.float32)
     t = np.array([0, 2])
     grad = np.stack([w[:, c].reshape(4, 5, 1) for c in t])
+    np.testing.assert_allclose(attribution.gradient(model, x, t), grad, rtol=1e-6)
     np.testing.assert_allclose(attribution.saliency(model, x, t), np.abs(grad), rtol=1e-6)
     np.testing.assert_allclose(attribution.gradient_times_input(model, x, t), x * grad,
                                rtol=1e-6)
@@ -232,6 +233,68 @@ def test_rank_correlation_against_scipy():
         attribution.rank_correlation(a, a[:2])
     with pytest.raises(ValueError, match="mask must be boolean"):
         attribution.rank_correlation(a, b, mask.astype(int))
+
+
+def test_map_similarity_compares_signed_with_signed_and_abs_with_abs():
+    a = RNG.normal(size=(4, 6, 5))
+    b = a + RNG.normal(size=a.shape)
+    mask = RNG.random(a.shape) > 0.3
+    signed = attribution.map_similarity(a, b, signed=True, mask=mask)
+    ref = [stats.spearmanr(p[m], q[m])[0] for p, q, m in zip(a, b, mask, strict=True)]
+    np.testing.assert_allclose(signed, ref, rtol=1e-10)
+    unsigned = attribution.map_similarity(a, b, signed=False)
+    ref = [stats.spearmanr(np.abs(p).ravel(), np.abs(q).ravel())[0]
+           for p, q in zip(a, b, strict=True)]
+    np.testing.assert_allclose(unsigned, ref, rtol=1e-10)
+    assert not np.allclose(signed, attribution.map_similarity(a, b, signed=False,
+                                                              mask=mask))
+    # a saliency map (|gradient|) or a Grad-CAM map has no sign: refuse, either side
+    for x, y in [(np.abs(a), b), (a, np.abs(b))]:
+        with pytest.raises(ValueError, match="unsigned map"):
+            attribution.map_similarity(x, y, signed=True)
+    with pytest.raises(ValueError, match="signed must be"):
+        attribution.map_similarity(a, b, signed=1)
+
+
+def test_constant_maps_are_the_ones_without_a_correlation():
+    maps = RNG.normal(size=(5, 4, 4))
+    maps[1] = 0.0  # an all-zero Grad-CAM map
+    maps[3, :2] = 2.5  # constant on the mask only
+    mask = np.zeros(maps.shape, bool)
+    mask[:, :2] = True
+    np.testing.assert_array_equal(attribution.constant_maps(maps),
+                                  [False, True, False, False, False])
+    np.testing.assert_array_equal(attribution.constant_maps(maps, mask),
+                                  [False, True, False, True, False])
+    r = attribution.rank_correlation(maps, RNG.normal(size=maps.shape), mask)
+    np.testing.assert_array_equal(np.isnan(r), attribution.constant_maps(maps, mask))
+    with pytest.raises(ValueError, match="mask must be boolean"):
+        attribution.constant_maps(maps, mask[0])
+    with pytest.raises(ValueError, match="N x"):
+        attribution.constant_maps(np.zeros(3))
+
+
+def test_same_order_finds_two_controls_that_are_one():
+    """On a ReLU network without biases, IG from a black image is exactly
+    (1 - 1/(2m)) x gradient x input (the gradient is constant along the path, 0 at the
+    black image): the two maps rank the pixels identically."""
+    import keras
+
+    keras.utils.set_random_seed(3)
+    net = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+                            keras.layers.Dense(8, "relu", use_bias=False),
+                            keras.layers.Dense(3, use_bias=False)])
+    x = RNG.random((6, 4, 4, 1)).astype(np.float32)
+    t = np.array([0, 1, 2, 0, 1, 2])
+    gxi = attribution.gradient_times_input(net, x, t)[..., 0]
+    ig = attribution.integrated_gradients(net, x, t, steps=16)[..., 0]
+    np.testing.assert_allclose(ig, (1 - 1 / 32) * gxi, rtol=1e-5, atol=1e-7)
+    assert attribution.same_order(ig, gxi).all()
+    other = gxi + RNG.normal(scale=0.1, size=gxi.shape)  # a distinct control
+    assert not attribution.same_order(other, gxi).any()
+    assert not attribution.same_order(-gxi, gxi).any()
+    with pytest.raises(ValueError, match="same shape"):
+        attribution.same_order(gxi, gxi[:2])
 
 
 def test_article_cnn_with_a_softmax_layer_computes_the_same_function():
