@@ -13,6 +13,13 @@ Dalal and Triggs's descriptor in the variant scikit-image implements (grey-scale
 
 :func:`hog` handles one image; :func:`hog_batch` computes the same features for a whole
 batch of equally sized images with array operations only.
+
+For sliding-window detection (Chapter 2), :func:`hog_blocks` returns one image's block map
+(scikit-image's ``feature_vector=False``; about 6x faster than scikit-image on a 168 x 168
+image), :func:`window_features` cuts windows' feature vectors out of it, and
+:func:`window_scores` scores every window with linear weights as a correlation of the
+block map with the weight template, without building the window features (about 20x
+faster than building them, for 1 225 windows of 7 x 7 blocks).
 """
 
 from __future__ import annotations
@@ -204,3 +211,108 @@ def cell_histograms(
     img = as_array(image, "image", ndim=2)
     n_or, ppc, _ = _check(img.shape, orientations, pixels_per_cell, (1, 1), "L2-Hys")
     return _cell_histograms(img[None].astype(np.float64), n_or, ppc)[0]
+
+
+def hog_blocks(
+    image: object,
+    orientations: int = 9,
+    pixels_per_cell: tuple[int, int] = (4, 4),
+    cells_per_block: tuple[int, int] = (2, 2),
+    block_norm: str = "L2-Hys",
+) -> np.ndarray:
+    """The normalised HOG blocks of one image, as a map (for sliding windows).
+
+    Equal (to float rounding) to ``skimage.feature.hog(image, orientations,
+    pixels_per_cell, cells_per_block, block_norm, feature_vector=False)``: an array of
+    shape (blocks_r, blocks_c, b_r, b_c, orientations), block ``(i, j)`` starting at cell
+    ``(i, j)``. The defaults are the detection chapter's (4 x 4-pixel cells, 2 x 2-cell
+    blocks). Computed with array operations only, so it is many times faster than
+    scikit-image, which normalises the blocks in a Python loop.
+
+    The HOG of a window whose top-left corner is on cell ``(i, j)`` and which spans
+    ``w_r x w_c`` blocks is ``blocks[i:i + w_r, j:j + w_c].ravel()`` (see
+    :func:`window_features`); it differs from the HOG of the cropped window only in the
+    gradients on the crop's border, which see the pixels around it.
+    """
+    img = as_array(image, "image", ndim=2)
+    n_or, ppc, cpb = _check(img.shape, orientations, pixels_per_cell, cells_per_block, block_norm)
+    hist = _cell_histograms(img[None].astype(np.float64), n_or, ppc)
+    return _normalise(_blocks(hist, cpb), block_norm)[0]
+
+
+def _check_window(blocks: object, window: object) -> tuple[np.ndarray, tuple[int, int]]:
+    b = as_array(blocks, "blocks", ndim=5)
+    win = _pair(window, "window")
+    if win[0] > b.shape[0] or win[1] > b.shape[1]:
+        raise ValueError(
+            f"window of {win} blocks does not fit in a block map of {b.shape[:2]} blocks"
+        )
+    return b, win
+
+
+def window_features(blocks: object, window: tuple[int, int], rows: object, cols: object) -> np.ndarray:
+    """HOG features of the windows at block positions ``(rows[k], cols[k])``: K x F.
+
+    ``blocks`` is a block map from :func:`hog_blocks`, ``window`` the window's size in
+    blocks ``(w_r, w_c)``; feature ``k`` is ``blocks[r:r + w_r, c:c + w_c].ravel()``, in
+    the order of ``skimage.feature.hog``'s feature vector.
+    """
+    b, (wr, wc) = _check_window(blocks, window)
+    r = as_array(rows, "rows", ndim=1, kinds="iu").astype(np.int64)
+    c = as_array(cols, "cols", ndim=1, kinds="iu").astype(np.int64)
+    if len(r) != len(c):
+        raise ValueError(f"rows and cols must have the same length, got {len(r)} and {len(c)}")
+    if len(r) and (r.min() < 0 or c.min() < 0 or r.max() > b.shape[0] - wr or c.max() > b.shape[1] - wc):
+        raise ValueError(
+            f"window positions must lie in [0, {b.shape[0] - wr}] x [0, {b.shape[1] - wc}]"
+        )
+    win = np.lib.stride_tricks.sliding_window_view(b, (wr, wc), axis=(0, 1))
+    # win: rows x cols x b_r x b_c x O x w_r x w_c -> window-major feature order
+    return np.moveaxis(win[r, c], (-2, -1), (1, 2)).reshape(len(r), -1)
+
+
+def window_scores(
+    blocks: object, window: tuple[int, int], weights: object, bias: object = 0.0
+) -> np.ndarray:
+    """Linear scores ``w · x + b`` of every window of a block map, as a correlation.
+
+    Parameters
+    ----------
+    blocks
+        A block map from :func:`hog_blocks`, (B_r, B_c, b_r, b_c, O).
+    window
+        The window's size in blocks ``(w_r, w_c)``.
+    weights
+        K x F (or F,) linear weights over a window's features (scikit-learn's ``coef_``),
+        ``F = w_r w_c b_r b_c O``.
+    bias
+        K (or scalar) intercepts.
+
+    Returns
+    -------
+    numpy.ndarray
+        (B_r - w_r + 1) x (B_c - w_c + 1) x K scores (K = 1 for 1-D weights), equal to
+        ``window_features(...) @ weights.T + bias`` for every window, without building
+        the window features: each block's dot product with each part of the template is
+        computed once, and the parts are summed at their offsets.
+    """
+    b, (wr, wc) = _check_window(blocks, window)
+    w = as_array(weights, "weights", ndim=(1, 2)).astype(np.float64)
+    w = w[None] if w.ndim == 1 else w
+    per_block = int(np.prod(b.shape[2:]))
+    if w.shape[1] != wr * wc * per_block:
+        raise ValueError(
+            f"weights must have {wr * wc * per_block} columns (window of {wr} x {wc} blocks of "
+            f"{per_block} values), got {w.shape[1]}"
+        )
+    bias_arr = np.broadcast_to(as_array(bias, "bias", ndim=(0, 1)).astype(np.float64), (len(w),))
+    ny, nx = b.shape[0] - wr + 1, b.shape[1] - wc + 1
+    flat = b.reshape(b.shape[0], b.shape[1], per_block)
+    # R[y, x, a, c, k]: block (y, x) against part (a, c) of template k
+    parts = w.reshape(len(w), wr, wc, per_block)
+    resp = np.einsum("yxf,kacf->yxack", flat, parts, optimize=True)
+    out = np.zeros((ny, nx, len(w)))
+    for a in range(wr):
+        for c in range(wc):
+            out += resp[a : a + ny, c : c + nx, a, c]
+    return out + bias_arr

@@ -106,3 +106,60 @@ def test_central_gradients_equal_for_uint8_and_float():
 def test_central_gradients_reject_bad_input(bad, message):
     with pytest.raises(ValueError, match=message):
         hog.central_gradients(bad)
+
+
+# --- block maps and sliding windows (detection chapter) ----------------------------------
+@pytest.mark.parametrize("norm", ["L2-Hys", "L1"])
+@pytest.mark.parametrize(
+    "shape, ppc, cpb", [((45, 62), (4, 4), (2, 2)), ((70, 53), (5, 5), (2, 2)), ((37, 81), (3, 6), (3, 2)),
+                        ((96, 96), (8, 8), (1, 1))],
+)
+def test_hog_blocks_match_skimage_block_map(shape, ppc, cpb, norm):
+    img = RNG.random(shape) * np.linspace(0.2, 1, shape[1])  # non-square, not symmetric
+    want = sk_hog(img, 9, ppc, cpb, norm, feature_vector=False)
+    got = hog.hog_blocks(img, 9, ppc, cpb, norm)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+
+
+def test_window_features_are_slices_of_the_block_map_in_skimage_order():
+    img = RNG.random((44, 52))
+    blocks = hog.hog_blocks(img)  # 10 x 12 blocks of 2 x 2 cells x 9 bins
+    feats = hog.window_features(blocks, (7, 5), [0, 3, 1], [7, 0, 2])
+    assert feats.shape == (3, 7 * 5 * 36)
+    np.testing.assert_array_equal(feats[1], blocks[3:10, 0:5].ravel())
+    np.testing.assert_array_equal(feats[2], blocks[1:8, 2:7].ravel())
+    # the window that covers the whole map is skimage's feature vector of the whole image
+    whole = hog.window_features(blocks, blocks.shape[:2], [0], [0])[0]
+    np.testing.assert_allclose(whole, sk_hog(img, 9, (4, 4), (2, 2)), atol=1e-6)
+
+
+@pytest.mark.parametrize("window, k", [((7, 7), 3), ((3, 5), 1)])
+def test_window_scores_equal_explicit_window_features(window, k):
+    blocks = hog.hog_blocks(RNG.random((50, 61)))
+    f = window[0] * window[1] * 36
+    w, b = RNG.normal(size=(k, f)), RNG.normal(size=k)
+    got = hog.window_scores(blocks, window, w if k > 1 else w[0], b if k > 1 else b[0])
+    ny, nx = blocks.shape[0] - window[0] + 1, blocks.shape[1] - window[1] + 1
+    rows, cols = np.divmod(np.arange(ny * nx), nx)
+    want = (hog.window_features(blocks, window, rows, cols) @ w.T + b).reshape(ny, nx, k)
+    assert got.shape == (ny, nx, k)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: hog.hog_blocks(np.zeros((4, 4, 4))), "image must have 2 dimensions"),
+        (lambda: hog.hog_blocks(np.zeros((6, 30))), "too small for one block"),
+        (lambda: hog.window_features(np.zeros((5, 5, 2, 2, 9)), (6, 2), [0], [0]), "does not fit"),
+        (lambda: hog.window_features(np.zeros((5, 5, 2, 2, 9)), (2, 2), [0, 4], [0, 0]), "positions must lie"),
+        (lambda: hog.window_features(np.zeros((5, 5, 2, 2, 9)), (2, 2), [0], [0, 1]), "same length"),
+        (lambda: hog.window_scores(np.zeros((5, 5, 2, 2, 9)), (2, 2), np.zeros(100)), "weights must have 144"),
+        (lambda: hog.window_scores(np.zeros((5, 5, 2, 9)), (2, 2), np.zeros(144)), "blocks must have 5"),
+        (lambda: hog.window_scores(np.zeros((5, 5, 2, 2, 9)), 2, np.zeros(144)), "window must be a pair"),
+    ],
+)
+def test_block_map_helpers_reject_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
