@@ -1,7 +1,5 @@
 """Scoring object detectors: box IoU, greedy NMS, matching, precision–recall and COCO's AP.
 
-Conventions
------------
 A box is ``(x0, y0, x1, y1)`` in pixel coordinates: ``x`` across the columns, ``y`` down the
 rows, ``(x0, y0)`` the top-left corner and ``(x1, y1)`` one past the bottom-right pixel, so a
 box covering pixel columns ``x0 .. x1 - 1`` has width ``x1 - x0`` (COCO's ``w``) and area

@@ -43,25 +43,17 @@ SPLITS = ("train", "test")
 
 @dataclass(frozen=True)
 class Scenes:
-    """A batch of N scenes of S x S pixels and their M digits.
+    """A batch of N scenes of S x S pixels and their M digits (NumPy arrays).
 
-    Attributes
-    ----------
-    images : numpy.ndarray
-        N x S x S float32 in [0, 1].
-    masks : numpy.ndarray
-        N x S x S bool, the digits' ink.
-    labels : numpy.ndarray
-        N x S x S uint8, 0 background, ``1 + class`` on a digit's ink (11 labels).
-    boxes : numpy.ndarray
-        M x 4 float32 ink boxes ``(x0, y0, x1, y1)``, in the order the digits were drawn.
-    classes : numpy.ndarray
-        M int64 digit classes.
-    scene_index : numpy.ndarray
-        M int64: the scene each box belongs to.
-    origins : numpy.ndarray
-        N x 4 int64: index into :data:`PHOTOS`, top row and left column of the crop in the
-        full photograph, side of the (square) crop.
+    - ``images``: N x S x S float32 in [0, 1];
+    - ``masks``: N x S x S bool, the digits' ink;
+    - ``labels``: N x S x S uint8, 0 background, ``1 + class`` on a digit's ink (11 labels);
+    - ``boxes``: M x 4 float32 ink boxes ``(x0, y0, x1, y1)``, in the order the digits
+      were drawn;
+    - ``classes``: M int64 digit classes;
+    - ``scene_index``: M int64, the scene each box belongs to;
+    - ``origins``: N x 4 int64, the index into :data:`PHOTOS`, the top row and left column
+      of the crop in the full photograph, and the side of the (square) crop.
     """
 
     images: np.ndarray
