@@ -47,6 +47,9 @@ def keras_config_supported(config: dict) -> None:
     ``get_config()`` that the NumPy layers of this module do not reproduce.
 
     ``SimpleRNN`` has no ``recurrent_activation``; missing keys are not checked.
+    ``dropout`` and ``recurrent_dropout`` act only when Keras calls the layer with
+    ``training=True`` (inference is unchanged); they are rejected because such a layer's
+    training-mode outputs, and so its gradients, differ from the NumPy functions here.
     """
     if not isinstance(config, dict):
         raise ValueError(f"config must be a dict (layer.get_config()), got {config!r}")

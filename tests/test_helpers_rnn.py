@@ -183,8 +183,11 @@ def test_keras_config_supported():
 
     rnn.keras_config_supported(keras.layers.LSTM(3).get_config())
     rnn.keras_config_supported(keras.layers.SimpleRNN(3).get_config())
+    # listed here, not read from KERAS_DEFAULTS, so that deleting an
+    # option from the helper's checks fails this test
     for bad in ({"recurrent_activation": "hard_sigmoid"}, {"activation": "relu"},
-                {"go_backwards": True}, {"use_bias": False}):
+                {"go_backwards": True}, {"use_bias": False}, {"dropout": 0.2},
+                {"recurrent_dropout": 0.2}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             rnn.keras_config_supported(keras.layers.GRU(3, **bad).get_config())
 
