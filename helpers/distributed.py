@@ -112,11 +112,11 @@ def distributed_train(
     with strategy.scope():
         model = (model_fn or models.article_cnn)()
         optimizer = (optimizer_fn or (lambda: keras.optimizers.SGD(learning_rate)))()
+        optimizer.build(model.trainable_variables)  # its slots exist before any restore
         loss_fn = keras.losses.SparseCategoricalCrossentropy(reduction=None)
         done = tf.Variable(0, dtype=tf.int64, trainable=False)
     manager, own_dir = None, None
     if checkpoint_dir is not None:
-        optimizer.build(model.trainable_variables)  # its slots exist before the restore
         checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, step=done)
         latest = tf.train.latest_checkpoint(str(checkpoint_dir))
         if latest is not None:
