@@ -389,6 +389,9 @@ def draw_stacked_rnn(steps: int = 4) -> plt.Figure:
         if t:
             _arrow(ax, (cx - 1.18, 1.0), (cx - 0.42, 1.0))
             _arrow(ax, (cx - 1.18, 2.4), (cx - 0.42, 2.4))
+        if name == "T" and steps > 2:  # the steps left out
+            for y in (1.12, 2.52):
+                ax.text(cx - 0.8, y, "…", ha="center", va="bottom")
     _arrow(ax, (last, 2.67), (last, 3.45))
     _box(ax, (last, 3.7), 1.0, 0.4, "Dense", "#fdebd0", 9)
     ax.text(-0.6, 1.0, "layer 1\nall T states", ha="right", va="center", fontsize=9)
@@ -426,6 +429,8 @@ def draw_bptt(steps: int = 4) -> plt.Figure:
             _arrow(ax, (cx - 0.37, 1.15), (cx - 1.43, 1.15), color=red)
             ax.text(cx - 0.9, 0.88, f"$\\delta_{{{name}}}$", color=red,
                     ha="center", fontsize=9)
+        if name == "T":  # the steps left out between h_{T-1} and h_T
+            ax.text(cx - 0.9, 1.5, "…", ha="center", va="bottom")
     ax.text(-0.8, 1.55, "$h_0$", ha="right", fontsize=9)
     _box(ax, (last, 2.75), 0.7, 0.4, "$L$", "#f6d5d1")
     _arrow(ax, (last, 1.57), (last, 2.53))
