@@ -160,16 +160,32 @@ def match(
     g = check_boxes(gt_boxes, "gt_boxes")
     thr = _check_threshold(iou_threshold, "iou_threshold")
     order = np.argsort(-s, kind="stable")
-    iou = box_iou(d, g)
-    taken = np.zeros(len(g), bool)
     matched = np.full(len(d), -1, dtype=np.int64)
-    for i in order:
-        cand = np.where(taken, -1.0, iou[i])
-        if len(g) == 0 or cand.max() < min(thr, 1 - 1e-10):
-            continue
-        j = len(g) - 1 - int(np.argmax(cand[::-1]))  # ties: the last, as COCOeval
-        matched[i], taken[j] = j, True
+    matched[order] = _greedy_match(box_iou(d[order], g), np.array([thr]))[0]
     return matched, order
+
+
+def _greedy_match(iou: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """T x D: the ground truth each detection matches at each threshold, or -1.
+
+    ``iou`` is D x G with the detections already in order of decreasing score. A
+    detection takes the unmatched ground truth of highest IoU (the last one on ties, as
+    COCOeval) if that IoU is at least the threshold (capped at 1 - 1e-10, as COCOeval).
+    """
+    n_det, n_gt = iou.shape
+    out = np.full((len(thresholds), n_det), -1, dtype=np.int64)
+    if n_gt == 0:
+        return out
+    need = np.minimum(thresholds, 1 - 1e-10)
+    taken = np.zeros((len(thresholds), n_gt), bool)
+    rows = np.arange(len(thresholds))
+    for i in range(n_det):
+        cand = np.where(taken, -1.0, iou[i])                  # T x G
+        j = n_gt - 1 - np.argmax(cand[:, ::-1], axis=1)       # best, the last on ties
+        ok = cand[rows, j] >= need
+        out[ok, i] = j[ok]
+        taken[rows[ok], j[ok]] = True
+    return out
 
 
 def precision_recall(
@@ -250,21 +266,22 @@ def ap_table(
         n_truth = int((gc == c).sum())
         if n_truth == 0:
             continue
+        g_c, gi_c = gb[gc == c], gi[gc == c]
+        d_c, ds_c, di_c = db[dc == c], ds[dc == c], di[dc == c]
         scores: list[np.ndarray] = []
-        tps: list[list[np.ndarray]] = [[] for _ in thrs]
-        for img in np.union1d(gi[gc == c], di[dc == c]):
-            g = gb[(gc == c) & (gi == img)]
-            sel = np.nonzero((dc == c) & (di == img))[0]
-            sel = sel[np.argsort(-ds[sel], kind="mergesort")][:max_dets]
-            scores.append(ds[sel])
-            for t, thr in enumerate(thrs):
-                tps[t].append(match(db[sel], ds[sel], g, thr)[0] >= 0)
+        tps: list[np.ndarray] = []
+        for img in np.union1d(gi_c, di_c):
+            sel = np.nonzero(di_c == img)[0]
+            sel = sel[np.argsort(-ds_c[sel], kind="mergesort")][:max_dets]
+            scores.append(ds_c[sel])
+            tps.append(_greedy_match(box_iou(d_c[sel], g_c[gi_c == img]), thrs) >= 0)
         s = np.concatenate(scores)
+        tp = np.concatenate(tps, axis=1)  # T x detections of class c
         for t in range(len(thrs)):
             if len(s) == 0:
                 table[t, k] = 0.0
                 continue
-            p, r = precision_recall(s, np.concatenate(tps[t]), n_truth)
+            p, r = precision_recall(s, tp[t], n_truth)
             table[t, k] = interpolated_ap(p, r)
     return table, classes
 

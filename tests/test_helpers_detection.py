@@ -3,7 +3,9 @@
 Planted one-line bugs these tests were seen to catch: IoU with ``+ 1`` in the areas (off by
 one pixel), NMS sorting by increasing score (keeping the lower score), NMS suppressing at
 ``>=`` instead of ``>``, AP read from the raw precision instead of its envelope (no
-interpolation), matching at ``>`` instead of ``>=`` the threshold, ignoring ``max_dets``.
+interpolation), matching at ``>`` instead of ``>=`` the threshold, a detection matching its
+best ground truth even when that one is taken, a ground truth matched twice, ignoring
+``max_dets`` or the score order within an image, recall divided by ``n + 1``.
 """
 
 from __future__ import annotations
@@ -85,6 +87,11 @@ def test_match_is_greedy_by_score_and_one_to_one():
     np.testing.assert_array_equal(order, [1, 2, 3, 0])
     np.testing.assert_array_equal(matched, [-1, 0, 1, -1])  # the lower-scored duplicate is a FP
     assert det.match(d[:1], [1.0], gt, 0.9)[0][0] == 0  # IoU 0.9 >= 0.9 matches
+    # the best ground truth is taken: the next best one above the threshold is matched
+    gt2 = np.array([[0, 0, 10, 10], [2, 0, 12, 10]], float)
+    d2 = np.array([[0, 0, 10, 10], [0.5, 0, 10.5, 10]])
+    np.testing.assert_array_equal(det.match(d2, [0.9, 0.8], gt2, 0.5)[0], [0, 1])
+    np.testing.assert_array_equal(det.match(d2, [0.9, 0.8], gt2, 0.8)[0], [0, -1])
     assert det.match(d[:1], [1.0], gt, 0.95)[0][0] == -1
 
 
