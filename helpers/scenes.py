@@ -75,7 +75,9 @@ def _photo(name: str) -> np.ndarray:
     import skimage.data
 
     p = getattr(skimage.data, name)().astype(np.float64)
-    return (p - p.min()) / (p.max() - p.min())  # contrast-stretched once, to [0, 1]
+    p = (p - p.min()) / (p.max() - p.min())  # contrast-stretched once, to [0, 1]
+    p.flags.writeable = False
+    return p
 
 
 def photo_region(name: str, split: str) -> np.ndarray:
@@ -88,8 +90,13 @@ def photo_region(name: str, split: str) -> np.ndarray:
         raise ValueError(f"name must be one of {PHOTOS}, got {name!r}")
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    return _region(name, split).copy()
+
+
+def _region(name: str, split: str) -> np.ndarray:
+    """The split's rows of the stretched photograph (a read-only view)."""
     p = _photo(name)
-    return (p[:TRAIN_ROWS] if split == "train" else p[TRAIN_ROWS:]).copy()
+    return p[:TRAIN_ROWS] if split == "train" else p[TRAIN_ROWS:]
 
 
 def _range(value: object, name: str, low: float, high: float, integer: bool = False) -> tuple:
@@ -137,7 +144,7 @@ def _common(n: object, split: str, seed: object, noise: float, threshold: float)
 def _crop(rng: np.random.Generator, split: str, side: int) -> tuple[np.ndarray, list[int]]:
     """A random side x side crop of the split's region of a random photograph, and its origin."""
     k = int(rng.integers(len(PHOTOS)))
-    region = photo_region(PHOTOS[k], split)
+    region = _region(PHOTOS[k], split)
     r = int(rng.integers(region.shape[0] - side + 1))
     c = int(rng.integers(region.shape[1] - side + 1))
     offset = 0 if split == "train" else TRAIN_ROWS
@@ -183,7 +190,7 @@ def _generate(
             tries += 1
             j, s = int(rng.integers(len(digits))), int(rng.integers(digit_size[0], digit_size[1] + 1))
             d = digits[j] if s == native else cv2.resize(digits[j], (s, s), interpolation=cv2.INTER_LINEAR)
-            y, x = (int(v) for v in rng.integers(0, size - s + 1, size=2))
+            y, x = (int(t) for t in rng.integers(0, size - s + 1, size=2))
             ink_j = d > threshold
             if not ink_j.any():
                 continue
