@@ -4,8 +4,8 @@
 NumPy and TensorFlow, turns on op determinism and fixes the thread counts. With these,
 two runs on the same machine give bit-identical training. Numbers that depend on the
 CPU's floating point (another instruction set, another thread count) can still differ
-between machines; notebooks print those in cells marked ``# NBVAL_IGNORE_OUTPUT`` and
-``assert`` their goal in the next cell.
+between machines; notebooks print those in cells tagged ``nbval-ignore-output`` whose
+first line is ``# Varies by machine: <reason>``, and check their goal in the next cell.
 """
 
 from __future__ import annotations
