@@ -50,6 +50,20 @@ def numpy_fields(lines: list[str]) -> None:
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         if line.strip() and nxt.strip() and set(nxt.strip()) == {"-"}:
             section = line.strip() if line.strip() in FIELD_SECTIONS else None
+            body = lines[i + 2:]
+            end = next((k for k in range(len(body) - 1) if not body[k].strip()
+                        and k + 2 < len(body) and body[k + 2].strip()
+                        and set(body[k + 2].strip()) == {"-"}), len(body))
+            if line.strip() in ("Returns", "Yields") and body and len(body[0].split()) > 3:
+                # Prose, not numpy's "type" line: one field, so napoleon leaves it whole.
+                text = [ln.strip() for ln in body[:end] if ln.strip()]
+                while out and not out[-1].strip():
+                    out.pop()
+                out += ["", ""]  # two blank lines end napoleon's previous section
+                out += [f":{line.strip().lower()}: {text[0]}"] + ["   " + t for t in text[1:]]
+                out += [""]
+                i += 2 + end
+                continue
             out += [line, nxt]
             i += 2
             continue
