@@ -3,7 +3,8 @@
 sphinx-thebe adds its inline configuration (``const THEBE_JS_URL = ...``) each time the
 environment is read, so a page could carry it twice, and the browser then reports
 ``SyntaxError: Identifier 'THEBE_JS_URL' has already been declared``. This extension
-drops repeated script entries (same file, same inline body) from every page's context.
+drops repeated script entries (same file, same inline body, whatever their priority) from
+every page's context.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ def scripts_once(app, pagename, templatename, context, doctree) -> None:  # noqa
         return
     seen, kept = set(), []
     for script in scripts:
-        key = (str(script), getattr(script, "attributes", {}).get("body", ""))
+        # Same file and same inline body (the priority may differ between the copies).
+        # An inline script's file name is None or "", depending on who added it.
+        key = (str(getattr(script, "filename", script) or ""),
+               getattr(script, "attributes", {}).get("body", ""))
         if key not in seen:
             seen.add(key)
             kept.append(script)
