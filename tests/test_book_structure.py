@@ -224,15 +224,7 @@ def test_headline_figures_are_described(path: Path):
 BOOKKEEPING = ("report.figure(", "report.glue(")
 #: Notebooks that still showed bookkeeping in a visible cell when this test was added (their
 #: owners are moving it); this list only shrinks.
-BOOKKEEPING_IN_VIEW_ALLOWED: set[str] = {
-    "chapters/01-traditional-vs-deep/hand-designed-vs-learned.ipynb",
-    "chapters/02-cnn/super-resolution.ipynb",
-    "chapters/03-rnn/images-as-sequences.ipynb",
-    "chapters/03-rnn/vanishing-and-exploding-gradients.ipynb",
-    "chapters/03-rnn/lstm-and-gru.ipynb",
-    "chapters/03-rnn/the-article-lstm-on-mnist.ipynb",
-    "chapters/05-outlook/training-on-more-devices.ipynb",
-}
+BOOKKEEPING_IN_VIEW_ALLOWED: set[str] = set()
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
