@@ -32,7 +32,7 @@ KEY = "book"
 #: How the table names each kind of goal (``helpers.report.KINDS``).
 KIND_WORDS = {"target": "target", "sanity": "sanity bound", "exact": "exact value"}
 #: Figures that are settings of an experiment, not results (shown under the table).
-SETTINGS = {"sr_seeds", "long_gap_seeds", "few_labels_seeds"}
+SETTINGS = {"sr_seeds", "long_gap_seeds", "few_labels_seeds", "ch1_seeds"}
 #: Plain words for values that would puzzle a student, by figure name.
 NOTES = {
     "int8_test_acc_drop": "a negative value means the int8 model was slightly more "
