@@ -58,6 +58,14 @@ NOTES = {
     "depth_to_space_max_abs_diff": "0: identical to the last bit",
     "filter_max_abs_diff_vs_scipy": "0: identical to the last bit",
     "psnr_vs_skimage_max_abs_diff": "0: identical to the last bit",
+    "sr_gain_over_linear_db_mean": "positive: the network beats the least-squares linear "
+                                   "filter",
+    "tuned_cnn_minus_hog_fashion": "negative: HOG + linear was slightly ahead on average; "
+                                   "the seeds overlap",
+    "transfer_minus_scratch_same_lr_mean": "negative: transfer did worse than training from "
+                                           "scratch at the same learning rate",
+    "autoencoder_minus_random_init_mean": "negative: pretraining as an autoencoder did worse "
+                                          "than starting from random weights",
 }
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
