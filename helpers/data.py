@@ -105,6 +105,9 @@ def check_cached_files(files: list[str], home: str | os.PathLike | None = None) 
 
 
 def _load(name: str, files: list[str]) -> tuple[Split, Split]:
+    from helpers.repro import import_tensorflow
+
+    import_tensorflow()  # Keras loads TensorFlow: without its import-time notice
     import keras
 
     check_cached_files(files)
