@@ -196,3 +196,23 @@ def test_image_grid_rejects_bad_input(images, kwargs, message):
     with pytest.raises(ValueError) as err:
         plot.image_grid(images, **kwargs)
     assert message in str(err.value)
+
+
+def test_import_tensorflow_silences_only_the_import(tmp_path):
+    """In a fresh process the import notice of TensorFlow's C++ runtime is dropped,
+    the module is returned, and the standard error stream works again afterwards."""
+    script = textwrap.dedent(
+        """
+        import os, sys
+        from helpers import repro
+        tf = repro.import_tensorflow()
+        assert tf is sys.modules["tensorflow"]
+        assert repro.import_tensorflow() is tf
+        os.write(2, b"stderr restored\\n")
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "stderr restored"
